@@ -1,0 +1,5 @@
+"""Allows `python -m tuidesk`."""
+
+from tuidesk.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,229 @@
+"""Provides the `tuidesk` command line and the composition root (make_app).
+
+Exit codes: 0 done; 1 done, but some input rows failed; 2 usage error; 3 cannot proceed
+(database, config or file error, message on stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tuidesk import __version__
+from tuidesk.config import Settings, load_settings
+from tuidesk.errors import TuideskError
+from tuidesk.models import VIEW_TITLES, ImportReport, View
+from tuidesk.paths import default_db_path, demo_db_path
+from tuidesk.services import Services, open_services
+from tuidesk.services.clock import Clock, system_clock
+from tuidesk.services.demo import seed_demo
+
+if TYPE_CHECKING:
+    from tuidesk.ui.app import TuideskApp
+
+EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, EXIT_ERROR = 0, 1, 2, 3
+
+
+def make_app(services: Services) -> TuideskApp:
+    """Build the Textual app around ready services (tests use the same factory)."""
+    from tuidesk.ui.app import TuideskApp
+
+    return TuideskApp(services)
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", metavar="PATH",
+                        help="database file (default: $TUIDESK_DB or the user data dir)")
+    common.add_argument("--agent", metavar="NAME", help="who you are (default: $USER)")
+    p = argparse.ArgumentParser(
+        prog="tuidesk", parents=[common],
+        description="A terminal help desk for social-media customer care. "
+                    "Without a command, opens the app on the database.",
+        epilog="Exit codes: 0 ok, 1 some input rows failed, 2 usage error, 3 error.")
+    p.add_argument("--version", action="version", version=f"tuidesk {__version__}")
+    p.add_argument("--demo", action="store_true", help="same as `tuidesk demo`")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    d = sub.add_parser("demo", parents=[common], help="open the app on generated demo data",
+                       description="Open the app on a generated, deterministic demo data set "
+                       "(no network, no account). Its database is kept between runs.")
+    d.add_argument("--generate", type=int, metavar="N",
+                   help="generate N messages into --db and exit (for benchmarks)")
+    d.add_argument("--fresh", action="store_true", help="throw away the demo database first")
+    d.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+
+    i = sub.add_parser("import", parents=[common], help="import a TWCS CSV or JSONL file",
+                       description="Import messages. Formats: the Customer Support on Twitter "
+                       "CSV, or tuidesk JSONL (see README). Re-importing adds nothing.")
+    i.add_argument("file", help="path, or - for standard input")
+    i.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    ls = sub.add_parser("list", parents=[common], help="print the queue",
+                        description="Print a queue view as a table, or as JSON for scripts.")
+    ls.add_argument("--view", choices=[v.value for v in View], default="all")
+    ls.add_argument("--search", metavar="QUERY", help="full-text search instead of a view")
+    ls.add_argument("--limit", type=int, default=None,
+                    help="at most N conversations (table default 50; JSON default all)")
+    ls.add_argument("--json", action="store_true", help="JSON array on stdout")
+
+    lg = sub.add_parser("log", parents=[common], help="print the audit log",
+                        description="Print audit events (append-only), oldest first.")
+    lg.add_argument("--conversation", type=int, metavar="ID")
+    lg.add_argument("--limit", type=int, default=1000)
+    lg.add_argument("--json", action="store_true")
+    return p
+
+
+def _iso(ts: int | None) -> str | None:
+    return None if ts is None else datetime.fromtimestamp(ts, UTC).isoformat()
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return load_settings(agent=args.agent)
+
+
+def _ensure_demo(path: Path, settings: Settings, fresh: bool, seed: int, size: int,
+                 clock: Clock, progress: bool) -> Services:
+    if fresh:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    existed = path.exists() and path.stat().st_size > 0
+    services = open_services(path, settings, clock)
+    if not existed or services.inbox.count(View.ALL) == 0:
+        _with_progress(lambda cb: seed_demo(services.ingest, services.for_agent, size, seed,
+                                            cb), f"Generating {size:,} demo messages",
+                       progress)
+    return services
+
+
+def _with_progress(fn: Any, label: str, show: bool) -> Any:
+    if not show:
+        return fn(None)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    with Progress("{task.description}", BarColumn(), MofNCompleteColumn(),
+                  TimeRemainingColumn(), transient=True, stderr=True) as bar:
+        task = bar.add_task(label, total=None)
+
+        def cb(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        return fn(cb)
+
+
+def cmd_import(args: argparse.Namespace, services: Services) -> int:
+    show = not args.quiet and sys.stderr.isatty()
+    report: ImportReport = _with_progress(
+        lambda cb: services.ingest.import_file(args.file, services.settings.agent, cb),
+        f"Importing {args.file}", show)
+    for line, reason in report.errors:
+        print(f"{args.file}:{line}: {reason}", file=sys.stderr)
+    print(f"imported {report.imported}, skipped {report.skipped} (already stored), "
+          f"failed {report.failed}; {report.conversations} conversations; "
+          f"{report.rows_per_s:,.0f} rows/s")
+    return EXIT_PARTIAL if report.failed else EXIT_OK
+
+
+def _row_json(row: Any) -> dict[str, Any]:
+    return {
+        "id": row.id, "network": row.network, "channel": row.channel, "status": row.status,
+        "priority": row.priority, "assignee": row.assignee, "due_at": _iso(row.due_at),
+        "created_at": _iso(row.created_at), "last_at": _iso(row.last_at),
+        "customer": row.customer, "followers": row.followers, "brand": row.brand,
+        "messages": row.message_count, "preview": row.preview,
+    }
+
+
+def cmd_list(args: argparse.Namespace, services: Services) -> int:
+    inbox = services.inbox
+    limit = args.limit if args.limit is not None else (0 if args.json else 50)
+    if args.search:
+        rows = inbox.search(args.search, limit or 10_000)
+    else:
+        rows, after = [], None
+        while True:
+            page = inbox.page(args.view, after, 1000)
+            rows.extend(page)
+            if len(page) < 1000 or (limit and len(rows) >= limit):
+                break
+            after = inbox.key_of(args.view, page[-1])
+    if limit:
+        rows = rows[:limit]
+    if args.json:
+        json.dump([_row_json(r) for r in rows], sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+        return EXIT_OK
+    from tuidesk.services.display import clean_line
+
+    title = f"search {args.search!r}" if args.search else VIEW_TITLES[args.view]
+    total = len(rows) if args.search else inbox.count(args.view)
+    print(f"{title}: {len(rows)} shown of {total}")
+    print(f"{'ID':>7} {'P':1} {'STATUS':9} {'NET':8} {'MSGS':>4} {'CUSTOMER':24} PREVIEW")
+    for r in rows:
+        print(f"{r.id:>7} {r.priority} {r.status:9} {r.network[:8]:8} {r.message_count:>4} "
+              f"{clean_line(r.customer)[:24]:24} {clean_line(r.preview)[:60]}")
+    return EXIT_OK
+
+
+def cmd_log(args: argparse.Namespace, services: Services) -> int:
+    events = services.inbox.events(conversation_id=args.conversation, limit=args.limit)
+    if args.json:
+        json.dump([{"id": e.id, "at": _iso(e.at), "agent": e.agent, "action": e.action,
+                    "conversation": e.conversation_id,
+                    "before": json.loads(e.before) if e.before else None,
+                    "after": json.loads(e.after) if e.after else None} for e in events],
+                  sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+    else:
+        from tuidesk.services.display import clean_line
+
+        for e in events:
+            print(f"{_iso(e.at)} {clean_line(e.agent):10} {e.action:10} "
+                  f"{e.conversation_id if e.conversation_id is not None else '-'}")
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None, clock: Clock = system_clock) -> int:
+    args = _parser().parse_args(argv)
+    command = "demo" if args.demo and not args.command else args.command
+    try:
+        settings = _settings(args)
+        if command == "demo":
+            generate = getattr(args, "generate", None)
+            path = Path(args.db) if args.db else demo_db_path()
+            if generate is not None:
+                if generate <= 0:
+                    print("tuidesk: --generate needs a positive number", file=sys.stderr)
+                    return EXIT_USAGE
+                services = _ensure_demo(path, settings, getattr(args, "fresh", False),
+                                        getattr(args, "seed", 7), generate, clock,
+                                        sys.stderr.isatty())
+                print(f"{path}: {services.inbox.stats()}")
+                services.close()
+                return EXIT_OK
+            services = _ensure_demo(path, settings, getattr(args, "fresh", False),
+                                    getattr(args, "seed", 7), 2000, clock, sys.stderr.isatty())
+        else:
+            services = open_services(args.db or default_db_path(), settings, clock)
+        try:
+            if command == "import":
+                return cmd_import(args, services)
+            if command == "list":
+                return cmd_list(args, services)
+            if command == "log":
+                return cmd_log(args, services)
+            make_app(services).run()
+            return EXIT_OK
+        finally:
+            services.close()
+    except TuideskError as exc:
+        print(f"tuidesk: {exc.title}: {exc.msg}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,238 @@
+"""Provides tuidesk's domain types: frozen dataclasses and string enums, no behaviour."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Network(StrEnum):
+    MASTODON = "mastodon"
+    BLUESKY = "bluesky"
+    TWITTER = "twitter"
+    OTHER = "other"
+
+
+#: Reply length limits per network, in characters (Bluesky counts graphemes).
+LENGTH_LIMITS: dict[str, int] = {"mastodon": 500, "bluesky": 300, "twitter": 280, "other": 1000}
+
+
+class Status(StrEnum):
+    NEW = "new"
+    OPEN = "open"
+    PENDING = "pending"
+    SNOOZED = "snoozed"
+    ESCALATED = "escalated"
+    RESOLVED = "resolved"
+
+
+#: The queue bucket a status belongs to (one index serves each bucket's ordering).
+BUCKET: dict[str, str] = {
+    "new": "inbox",
+    "open": "inbox",
+    "pending": "pending",
+    "snoozed": "snoozed",
+    "escalated": "escalated",
+    "resolved": "resolved",
+}
+
+
+class View(StrEnum):
+    INBOX = "inbox"
+    MINE = "mine"
+    PENDING = "pending"
+    ESCALATED = "escalated"
+    SNOOZED = "snoozed"
+    RESOLVED = "resolved"
+    ALL = "all"
+
+
+VIEW_TITLES: dict[str, str] = {
+    "inbox": "Inbox",
+    "mine": "Mine",
+    "pending": "Waiting",
+    "escalated": "Escalated",
+    "snoozed": "Snoozed",
+    "resolved": "Resolved",
+    "all": "All",
+}
+
+#: Priority levels: 1 is most urgent.
+PRIORITY_NAMES: dict[int, str] = {1: "urgent", 2: "high", 3: "normal", 4: "low"}
+
+
+@dataclass(frozen=True, slots=True)
+class MessageIn:
+    """A normalised message from any source (importer, connector, demo generator)."""
+
+    network: str
+    remote_id: str
+    direction: str
+    """'in' (from a customer) or 'out' (from the brand)."""
+    author: str
+    """Handle of the author (customer handle for 'in', brand handle for 'out')."""
+    text: str
+    created_at: int
+    """Unix seconds, UTC."""
+    brand: str
+    """Brand handle the message is to or from."""
+    customer: str = ""
+    """Customer handle; for 'in' messages the author, for 'out' messages the recipient."""
+    in_reply_to: str | None = None
+    thread_key: str | None = None
+    """Remote id that names the conversation; default: the message's own id."""
+    author_name: str | None = None
+    followers: int | None = None
+    visibility: str = "public"
+    """'public' or 'direct'."""
+    url: str | None = None
+    raw: str | None = None
+    sentiment: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ImportReport:
+    imported: int = 0
+    """Messages newly stored."""
+    skipped: int = 0
+    """Messages already in the database (idempotent re-import)."""
+    failed: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)
+    """(line number, reason) for each row that could not be imported."""
+    conversations: int = 0
+    seconds: float = 0.0
+
+    @property
+    def rows_per_s(self) -> float:
+        total = self.imported + self.skipped
+        return total / self.seconds if self.seconds > 0 else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationRow:
+    """One line of the queue."""
+
+    id: int
+    network: str
+    channel: str
+    status: str
+    priority: int
+    assignee: str | None
+    due_at: int | None
+    created_at: int
+    last_at: int | None
+    customer: str
+    followers: int | None
+    brand: str
+    preview: str
+    message_count: int
+    sort_key: int
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    id: int
+    network: str
+    remote_id: str
+    conversation_id: int
+    direction: str
+    author: str
+    text: str
+    created_at: int
+    visibility: str
+    url: str | None
+    sentiment: float | None
+    agent: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Customer:
+    id: int
+    network: str
+    handle: str
+    display_name: str | None
+    followers: int | None
+    first_seen: int | None
+    vip: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    id: int
+    conversation_id: int
+    agent: str
+    text: str
+    created_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class Escalation:
+    id: int
+    conversation_id: int
+    target: str
+    reason: str
+    agent: str
+    status: str
+    created_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    id: int
+    at: int
+    agent: str
+    action: str
+    conversation_id: int | None
+    before: str | None
+    after: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxItem:
+    id: int
+    conversation_id: int
+    network: str
+    visibility: str
+    text: str
+    agent: str
+    state: str
+    idempotency_key: str
+    created_at: int
+    last_error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    conversation_id: int
+    agent: str
+    text: str
+    visibility: str
+    updated_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class SavedReply:
+    id: int
+    name: str
+    body: str
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    """A conversation with everything the detail pane shows."""
+
+    row: ConversationRow
+    priority_reasons: str
+    first_response_at: int | None
+    resolved_at: int | None
+    snoozed_until: int | None
+    sentiment: float | None
+    tags: tuple[str, ...]
+    customer: Customer | None
+    messages: tuple[Message, ...]
+    history: tuple[Message, ...]
+    """The customer's messages in their other conversations (all channels), oldest first."""
+    notes: tuple[Note, ...]
+    escalations: tuple[Escalation, ...]
+    events: tuple[Event, ...]
+    outbox: tuple[OutboxItem, ...]

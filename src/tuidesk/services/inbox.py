@@ -1,0 +1,222 @@
+"""Provides InboxService: the queue, conversation detail and every agent action, audited."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from tuidesk.errors import ActionError
+from tuidesk.models import Conversation, ConversationRow, Draft, Event, SavedReply, Status
+from tuidesk.services.clock import Clock, system_clock
+from tuidesk.services.priority import SlaPolicy, place
+from tuidesk.store import Store
+
+Key = tuple[int, int]
+
+
+class InboxService:
+    """What the UI and CLI call; it never returns rows, only models."""
+
+    def __init__(self, store: Store, agent: str, sla: SlaPolicy | None = None,
+                 clock: Clock = system_clock) -> None:
+        self.store = store
+        self.agent = agent
+        self.sla = sla or SlaPolicy()
+        self.clock = clock
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def page(self, view: str, after: Key | None = None, limit: int = 100) -> list[ConversationRow]:
+        return self.store.page(view, self.agent, after, limit)
+
+    def page_before(self, view: str, before: Key | None = None,
+                    limit: int = 100) -> list[ConversationRow]:
+        return self.store.page_before(view, self.agent, before, limit)
+
+    def page_at(self, view: str, offset: int, limit: int = 100) -> list[ConversationRow]:
+        return self.store.page_at(view, self.agent, offset, limit)
+
+    def count(self, view: str) -> int:
+        return self.store.count(view, self.agent)
+
+    def key_of(self, view: str, row: ConversationRow) -> Key:
+        return self.store.key_of(view, row)
+
+    def search(self, text: str, limit: int = 500) -> list[ConversationRow]:
+        return self.store.search(text, limit)
+
+    def conversation(self, conversation_id: int) -> Conversation | None:
+        return self.store.conversation(conversation_id)
+
+    def row(self, conversation_id: int) -> ConversationRow | None:
+        rows = self.store.rows_by_id([conversation_id])
+        return rows[0] if rows else None
+
+    def draft(self, conversation_id: int) -> Draft | None:
+        return self.store.draft(conversation_id, self.agent)
+
+    def saved_replies(self) -> list[SavedReply]:
+        return self.store.saved_replies()
+
+    def all_tags(self) -> list[str]:
+        return self.store.all_tags()
+
+    def events(self, conversation_id: int | None = None, limit: int = 1000) -> list[Event]:
+        return self.store.events(conversation_id=conversation_id, limit=limit)
+
+    def stats(self) -> dict[str, int]:
+        return self.store.stats()
+
+    def data_version(self) -> int:
+        return self.store.data_version()
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def _act(self, conversation_id: int, action: str, change: dict[str, Any],
+             extra: dict[str, Any] | None = None, tags: list[str] | None = None) -> None:
+        """Apply a state change and its audit event in one IMMEDIATE transaction."""
+        now = self.clock()
+        store = self.store
+        before = store.snapshot(conversation_id)
+        if before is None:
+            raise ActionError(f"Conversation {conversation_id} does not exist.")
+        if "status" in change:
+            inputs = store.state_inputs(conversation_id) or {}
+            inputs.update({k: v for k, v in change.items() if k in inputs})
+            change = change | place(change["status"], inputs, int(inputs["priority"]), self.sla)
+        store.update_conversation(conversation_id, change, now)
+        if tags is not None:
+            store.set_tags(conversation_id, tags)
+        after = store.snapshot(conversation_id) or {}
+        after.update(extra or {})
+        store.add_event(self.agent, action, conversation_id, before, after, now)
+
+    def claim(self, conversation_id: int) -> None:
+        """Take the conversation; of two agents claiming at once exactly one wins.
+
+        Raises:
+            ActionError: another agent holds it (the message names them).
+        """
+        with self.store.write():
+            before = self.store.snapshot(conversation_id)
+            holder = self.store.claim(conversation_id, self.agent, self.clock())
+            if holder is not None:
+                raise ActionError(f"Already claimed by {holder}.", "Claimed")
+            after = self.store.snapshot(conversation_id)
+            self.store.add_event(self.agent, "claim", conversation_id, before, after,
+                                 self.clock())
+
+    def assign(self, conversation_id: int, agent: str | None) -> None:
+        with self.store.write():
+            self._act(conversation_id, "assign" if agent else "unassign", {"assignee": agent})
+
+    def set_tags(self, conversation_id: int, tags: list[str]) -> None:
+        clean = sorted({t.strip().lstrip("#").lower() for t in tags if t.strip().lstrip("#")})
+        with self.store.write():
+            self._act(conversation_id, "tag", {}, tags=clean)
+
+    def note(self, conversation_id: int, text: str) -> None:
+        if not text.strip():
+            raise ActionError("A note needs some text.")
+        with self.store.write():
+            note_id = self.store.add_note(conversation_id, self.agent, text, self.clock())
+            self._act(conversation_id, "note", {}, {"note_id": note_id, "text": text})
+
+    def snooze(self, conversation_id: int, until: int) -> None:
+        if until <= self.clock():
+            raise ActionError("Snooze until a time in the future.")
+        with self.store.write():
+            self._act(conversation_id, "snooze",
+                      {"status": Status.SNOOZED, "snoozed_until": until})
+
+    def escalate(self, conversation_id: int, target: str, reason: str) -> None:
+        if not reason.strip():
+            raise ActionError("Say why you escalate: the next tier needs the reason.")
+        with self.store.write():
+            esc = self.store.add_escalation(conversation_id, target, reason, self.agent,
+                                            self.clock())
+            self._act(conversation_id, "escalate", {"status": Status.ESCALATED},
+                      {"escalation_id": esc, "target": target, "reason": reason})
+
+    def resolve(self, conversation_id: int) -> None:
+        with self.store.write():
+            self._act(conversation_id, "resolve",
+                      {"status": Status.RESOLVED, "resolved_at": self.clock(),
+                       "snoozed_until": None})
+
+    def reopen(self, conversation_id: int) -> None:
+        with self.store.write():
+            inputs = self.store.state_inputs(conversation_id) or {}
+            waiting = inputs.get("waiting_since") is not None
+            self._act(conversation_id, "reopen",
+                      {"status": Status.OPEN if waiting else Status.PENDING,
+                       "resolved_at": None, "snoozed_until": None})
+
+    def wake_snoozed(self) -> list[int]:
+        """Return conversations whose snooze has ended to the inbox, flagged 'snooze-ended'."""
+        now = self.clock()
+        woken = []
+        for row in self.store.page("snoozed", self.agent, None, 200):
+            if row.sort_key > now:
+                break
+            with self.store.write():
+                tags = sorted(set(self.store.tags_of(row.id)) | {"snooze-ended"})
+                self._act(row.id, "wake", {"status": Status.OPEN, "snoozed_until": None},
+                          tags=tags)
+            woken.append(row.id)
+        return woken
+
+    def reply(self, conversation_id: int, text: str, visibility: str) -> int:
+        """Queue a reply in the outbox (delivery is the connectors' job); returns its id."""
+        if not text.strip():
+            raise ActionError("The reply is empty.")
+        with self.store.write():
+            outbox_id = self.store.enqueue_reply(conversation_id, text, visibility, self.agent,
+                                                 str(uuid.uuid4()), self.clock())
+            self.store.delete_draft(conversation_id, self.agent)
+            self._act(conversation_id, "reply", {"status": Status.PENDING},
+                      {"outbox_id": outbox_id, "visibility": visibility, "text": text})
+        return outbox_id
+
+    def save_draft(self, conversation_id: int, text: str, visibility: str) -> None:
+        with self.store.write():
+            if text.strip():
+                self.store.save_draft(conversation_id, self.agent, text, visibility,
+                                      self.clock())
+            else:
+                self.store.delete_draft(conversation_id, self.agent)
+
+    def add_saved_reply(self, name: str, body: str) -> None:
+        with self.store.write():
+            self.store.add_saved_reply(name, body)
+
+    def undo(self) -> str:
+        """Undo this agent's most recent action not yet undone; returns what was undone.
+
+        Raises:
+            ActionError: there is nothing to undo, or the reply has already been sent.
+        """
+        with self.store.write():
+            event = self.store.last_undoable_event(self.agent)
+            if event is None:
+                raise ActionError("Nothing to undo.")
+            before = json.loads(event.before or "{}")
+            after = json.loads(event.after or "{}")
+            cid = event.conversation_id
+            assert cid is not None
+            now = self.clock()
+            if event.action == "note":
+                self.store.delete_note(after["note_id"])
+            elif event.action == "escalate":
+                self.store.set_escalation_status(after["escalation_id"], "cancelled", now)
+            elif event.action == "reply" and not self.store.cancel_outbox(after["outbox_id"], now):
+                raise ActionError("That reply is already being delivered; it cannot be undone.")
+            current = self.store.snapshot(cid)
+            self.store.update_conversation(cid, before, now)
+            self.store.set_tags(cid, before.get("tags", []))
+            self.store.add_event(self.agent, "undo", cid, current,
+                                 (self.store.snapshot(cid) or {}) | {"undid": event.id,
+                                                                     "action": event.action},
+                                 now)
+        return f"Undid {event.action} on conversation {cid}"

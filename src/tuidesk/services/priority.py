@@ -1,0 +1,114 @@
+"""Provides priority scores that explain themselves, SLA due times and queue placement."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from tuidesk.models import BUCKET
+
+#: Sort key for conversations without a due time: after every real time.
+NO_DUE = 2**62
+
+
+@dataclass(frozen=True)
+class SlaPolicy:
+    """Response targets in seconds, by priority (1 urgent .. 4 low)."""
+
+    first_response: dict[int, int] = field(
+        default_factory=lambda: {1: 30 * 60, 2: 60 * 60, 3: 4 * 3600, 4: 24 * 3600})
+    """Time allowed for the first answer to a new conversation."""
+    next_response: dict[int, int] = field(
+        default_factory=lambda: {1: 60 * 60, 2: 2 * 3600, 3: 8 * 3600, 4: 48 * 3600})
+    """Time allowed to answer a customer who wrote again after our reply."""
+
+
+def human_count(n: int) -> str:
+    if n >= 1_000_000:
+        return f"{n / 1_000_000:.1f}M".replace(".0M", "M")
+    if n >= 1000:
+        return f"{n / 1000:.1f}k".replace(".0k", "k")
+    return str(n)
+
+
+def score(
+    sentiment: float | None, followers: int | None, vip: bool, repeat: int
+) -> tuple[int, str]:
+    """Priority (1 urgent .. 4 low) and the reasons that made it, for the detail pane."""
+    points = 0
+    reasons: list[str] = []
+    if sentiment is not None:
+        if sentiment <= -0.5:
+            points += 3
+            reasons.append(f"negative sentiment ({sentiment:+.2f}) +3")
+        elif sentiment <= -0.05:
+            points += 1
+            reasons.append(f"slightly negative ({sentiment:+.2f}) +1")
+        elif sentiment >= 0.5:
+            points -= 1
+            reasons.append(f"positive sentiment ({sentiment:+.2f}) -1")
+    if followers:
+        if followers >= 100_000:
+            points += 3
+            reasons.append(f"{human_count(followers)} followers +3")
+        elif followers >= 10_000:
+            points += 2
+            reasons.append(f"{human_count(followers)} followers +2")
+        elif followers >= 1_000:
+            points += 1
+            reasons.append(f"{human_count(followers)} followers +1")
+    if vip:
+        points += 3
+        reasons.append("VIP customer +3")
+    if repeat >= 3:
+        points += 1
+        reasons.append(f"repeat contact ({repeat} conversations) +1")
+    if points >= 5:
+        prio = 1
+    elif points >= 3:
+        prio = 2
+    elif points >= 0:
+        prio = 3
+    else:
+        prio = 4
+    return prio, "; ".join(reasons) or "no signals"
+
+
+def place(status: str, inputs: dict[str, Any], priority: int, sla: SlaPolicy) -> dict[str, Any]:
+    """Bucket, sort key and due time of a conversation in `status`."""
+    due = None
+    if status in ("new", "open", "escalated") and inputs.get("waiting_since") is not None:
+        table = sla.first_response if inputs.get("first_response_at") is None else sla.next_response
+        due = int(inputs["waiting_since"]) + table.get(priority, table[3])
+    bucket = BUCKET[status]
+    if status == "snoozed":
+        sort_key = int(inputs.get("snoozed_until") or NO_DUE)
+    elif status == "pending":
+        sort_key = int(inputs.get("last_at") or 0)
+    elif status == "resolved":
+        sort_key = -int(inputs.get("resolved_at") or inputs.get("last_at") or 0)
+    else:
+        sort_key = due if due is not None else NO_DUE
+    return {"bucket": bucket, "sort_key": sort_key, "due_at": due}
+
+
+def derive_after_messages(inputs: dict[str, Any], sla: SlaPolicy) -> dict[str, Any]:
+    """New state of a conversation after messages were added to it (import or sync)."""
+    status = inputs["status"]
+    last_in, last_out = inputs.get("last_inbound_at"), inputs.get("last_out")
+    resolved_at = inputs.get("resolved_at")
+    customer_waiting = last_in is not None and (last_out is None or last_in > last_out)
+    if status == "resolved":
+        if customer_waiting and resolved_at is not None and last_in > resolved_at:
+            status, resolved_at = "open", None  # the customer wrote again: reopen
+    elif status in ("new", "open", "pending"):
+        if last_out is None:
+            status = "new" if last_in is not None else "pending"
+        else:
+            status = "open" if customer_waiting else "pending"
+    prio, reasons = score(inputs.get("sentiment"), inputs.get("followers"),
+                          bool(inputs.get("vip")), int(inputs.get("repeat") or 0))
+    state = {"id": inputs["id"], "status": status, "priority": prio, "reasons": reasons,
+             "resolved_at": resolved_at}
+    state.update(place(status, inputs, prio, sla))
+    return state

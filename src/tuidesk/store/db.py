@@ -1,0 +1,357 @@
+"""Provides Store: opening the database safely, transactions, and the ingest path."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from tuidesk.errors import SchemaError, StoreError
+from tuidesk.models import MessageIn
+from tuidesk.store.actions import ActionsMixin
+from tuidesk.store.migrations import APPLICATION_ID, MIGRATIONS, known_names
+from tuidesk.store.queries import QueriesMixin
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+def _check_existing(path: Path) -> None:
+    """Refuse files that are not tuidesk databases or come from a newer tuidesk.
+
+    Opens the file read-only, so a refused file is never modified (no WAL switch, no tables).
+    """
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise SchemaError(f"{path} cannot be opened: {exc}") from exc
+    try:
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        applied: list[str] = []
+        if "_sqlite_migrations" in tables:
+            applied = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT name FROM _sqlite_migrations WHERE migration_set = 'tuidesk'"
+                )
+            ]
+    except sqlite3.DatabaseError as exc:
+        raise SchemaError(f"{path} is not an SQLite database ({exc}).") from exc
+    finally:
+        conn.close()
+    if app_id != APPLICATION_ID and (app_id != 0 or tables):
+        raise SchemaError(
+            f"{path} is not a tuidesk database (it has other tables). "
+            "Choose another file with --db or TUIDESK_DB."
+        )
+    unknown = [name for name in applied if name not in known_names()]
+    if unknown:
+        raise SchemaError(
+            f"{path} was written by a newer tuidesk (schema step {unknown[-1]!r} is unknown "
+            "to this version). Upgrade tuidesk to open it; nothing was changed."
+        )
+
+
+class Store(QueriesMixin, ActionsMixin):
+    """The only place that speaks SQL. Methods take and return plain values and models."""
+
+    def __init__(self, db: Database, path: str) -> None:
+        self.db = db
+        self.path = path
+        self._brands: dict[tuple[str, str], int] = {}
+        self._customers: dict[tuple[str, str], int] = {}
+
+    # -- opening ---------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: str | Path, *, migrate: bool = True) -> Store:
+        """Open (creating if needed) a tuidesk database and bring its schema up to date.
+
+        Args:
+            path: a file path, or ":memory:".
+            migrate: apply pending migrations (False is for tests of old schemas).
+
+        Raises:
+            SchemaError: the file is not a tuidesk database or is newer than this code.
+            StoreError: the file cannot be opened or written.
+        """
+        memory = str(path) == ":memory:"
+        if not memory:
+            p = Path(path)
+            _check_existing(p)
+            p.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            # isolation_level=None: no implicit BEGIN; we open write transactions ourselves with
+            # BEGIN IMMEDIATE so concurrent agents queue on the busy timeout instead of failing.
+            conn = sqlite3.connect(
+                ":memory:" if memory else str(path),
+                isolation_level=None,
+                timeout=BUSY_TIMEOUT_MS / 1000,
+                check_same_thread=False,
+            )
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            if not memory:
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            db = Database(conn, execute_plugins=False)
+            store = cls(db, str(path))
+            if migrate:
+                store.migrate()
+        except sqlite3.Error as exc:
+            raise StoreError(f"Cannot open database {path}: {exc}") from exc
+        return store
+
+    def migrate(self, stop_before: str | None = None) -> None:
+        """Apply pending migrations in one IMMEDIATE transaction (safe if two processes race)."""
+        with self.write():
+            self.db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            MIGRATIONS.apply(self.db, stop_before=stop_before)
+
+    def applied_migrations(self) -> list[str]:
+        return [m.name for m in MIGRATIONS.applied(self.db)]
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- transactions ----------------------------------------------------------------------
+
+    @contextmanager
+    def write(self) -> Iterator[None]:
+        """A write transaction taken with BEGIN IMMEDIATE; nested calls join the outer one."""
+        conn = self.db.conn
+        if conn.in_transaction:
+            yield
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        else:
+            conn.execute("COMMIT")
+
+    def data_version(self) -> int:
+        """Changes when another connection commits (cheap; used to refresh open apps)."""
+        return int(self.db.execute("PRAGMA data_version").fetchone()[0])
+
+    def _q(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[tuple[Any, ...]]:
+        return list(self.db.execute(sql, params).fetchall())
+
+    def _one(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
+        row = self.db.execute(sql, params).fetchone()
+        return None if row is None else row[0]
+
+    # -- ingest ----------------------------------------------------------------------------
+
+    def max_message_id(self) -> int:
+        return int(self._one("SELECT coalesce(max(id), 0) FROM messages"))
+
+    def brand_id(self, network: str, handle: str) -> int:
+        key = (network, handle)
+        if key not in self._brands:
+            self._brands[key] = int(
+                self._one(
+                    "INSERT INTO brands (network, handle) VALUES (?, ?) "
+                    "ON CONFLICT (network, handle) DO UPDATE SET handle = excluded.handle "
+                    "RETURNING id",
+                    key,
+                )
+            )
+        return self._brands[key]
+
+    def customer_id(
+        self,
+        network: str,
+        handle: str,
+        display_name: str | None = None,
+        followers: int | None = None,
+        seen_at: int | None = None,
+    ) -> int:
+        key = (network, handle)
+        cached = self._customers.get(key)
+        if cached is not None and display_name is None and followers is None:
+            return cached
+        cid = int(
+            self._one(
+                """
+                INSERT INTO customers (network, handle, display_name, followers, first_seen)
+                VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (network, handle) DO UPDATE SET
+                    display_name = coalesce(excluded.display_name, display_name),
+                    followers = coalesce(excluded.followers, followers),
+                    first_seen = min(coalesce(first_seen, excluded.first_seen),
+                                     coalesce(excluded.first_seen, first_seen))
+                RETURNING id
+                """,
+                (network, handle, display_name, followers, seen_at),
+            )
+        )
+        self._customers[key] = cid
+        return cid
+
+    def conversation_for(
+        self,
+        network: str,
+        thread_key: str,
+        brand_id: int,
+        customer_id: int | None,
+        channel: str,
+        created_at: int,
+    ) -> int:
+        """The id of the conversation named (network, thread_key), created if new."""
+        return int(
+            self._one(
+                """
+                INSERT INTO conversations
+                    (network, thread_key, brand_id, customer_id, channel, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (network, thread_key) DO UPDATE SET
+                    customer_id = coalesce(customer_id, excluded.customer_id),
+                    created_at = min(created_at, excluded.created_at)
+                RETURNING id
+                """,
+                (network, thread_key, brand_id, customer_id, channel, created_at, created_at),
+            )
+        )
+
+    def thread_key_of(self, network: str, remote_id: str) -> str | None:
+        """The thread key of the conversation holding message `remote_id`, if stored."""
+        value = self._one(
+            "SELECT c.thread_key FROM messages m JOIN conversations c ON c.id = m.conversation_id "
+            "WHERE m.network = ? AND m.remote_id = ?",
+            (network, remote_id),
+        )
+        return None if value is None else str(value)
+
+    def insert_messages(self, rows: Iterable[tuple[MessageIn, int, int | None, int]]) -> int:
+        """Insert messages, ignoring ones already stored; returns how many were new.
+
+        Args:
+            rows: (message, conversation_id, customer_id, brand_id) tuples.
+        """
+        conn = self.db.conn
+        before = conn.total_changes
+        conn.executemany(
+            """
+            INSERT OR IGNORE INTO messages (network, remote_id, conversation_id, direction,
+                in_reply_to, customer_id, brand_id, author, text, created_at, visibility, url,
+                raw, sentiment)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            (
+                (
+                    m.network, m.remote_id, conv, m.direction, m.in_reply_to, cust, brand,
+                    m.author, m.text, m.created_at, m.visibility, m.url, m.raw, m.sentiment,
+                )
+                for m, conv, cust, brand in rows
+            ),
+        )
+        return conn.total_changes - before
+
+    def index_messages_after(self, message_id: int) -> None:
+        """Add messages with id > message_id to the full-text index in one statement."""
+        self.db.execute(
+            "INSERT INTO messages_fts (rowid, text, author) "
+            "SELECT id, text, author FROM messages WHERE id > ?",
+            (message_id,),
+        )
+
+    def rebuild_search_index(self) -> None:
+        self.db.execute("INSERT INTO messages_fts (messages_fts) VALUES ('rebuild')")
+
+    def refresh_aggregates(self, conversation_ids: Iterable[int]) -> list[dict[str, Any]]:
+        """Recompute counts, times, preview and sentiment of conversations from their messages.
+
+        Returns, per conversation, what the services need to derive status, priority and due time.
+        """
+        self.db.execute("CREATE TEMP TABLE IF NOT EXISTS touched (id INTEGER PRIMARY KEY)")
+        self.db.execute("DELETE FROM temp.touched")
+        self.db.conn.executemany(
+            "INSERT OR IGNORE INTO temp.touched (id) VALUES (?)", ((i,) for i in conversation_ids)
+        )
+        self.db.execute(
+            """
+            WITH agg AS (
+                SELECT m.conversation_id AS cid,
+                    count(*) AS n,
+                    sum(m.direction = 'in') AS nin,
+                    max(m.created_at) AS last_at,
+                    max(CASE WHEN m.direction = 'in' THEN m.created_at END) AS last_in,
+                    max(CASE WHEN m.direction = 'out' THEN m.created_at END) AS last_out,
+                    min(CASE WHEN m.direction = 'out' THEN m.created_at END) AS first_out,
+                    max(m.visibility = 'direct') AS has_dm
+                FROM messages m JOIN temp.touched t ON t.id = m.conversation_id
+                GROUP BY m.conversation_id
+            )
+            UPDATE conversations SET
+                message_count = agg.n,
+                inbound_count = agg.nin,
+                last_at = agg.last_at,
+                last_inbound_at = agg.last_in,
+                first_response_at = agg.first_out,
+                channel = CASE WHEN agg.has_dm THEN 'direct' ELSE conversations.channel END,
+                waiting_since = (
+                    SELECT min(m2.created_at) FROM messages m2
+                    WHERE m2.conversation_id = agg.cid AND m2.direction = 'in'
+                      AND m2.created_at > coalesce(agg.last_out, -1)
+                ),
+                preview = coalesce((
+                    SELECT m3.text FROM messages m3
+                    WHERE m3.conversation_id = agg.cid AND m3.direction = 'in'
+                    ORDER BY m3.created_at DESC, m3.id DESC LIMIT 1
+                ), (
+                    SELECT m4.text FROM messages m4 WHERE m4.conversation_id = agg.cid
+                    ORDER BY m4.created_at DESC, m4.id DESC LIMIT 1
+                ), ''),
+                sentiment = (
+                    SELECT m5.sentiment FROM messages m5
+                    WHERE m5.conversation_id = agg.cid AND m5.direction = 'in'
+                    ORDER BY m5.created_at DESC, m5.id DESC LIMIT 1
+                )
+            FROM agg WHERE conversations.id = agg.cid
+            """
+        )
+        cols = (
+            "id status assignee created_at last_at last_inbound_at waiting_since "
+            "first_response_at resolved_at snoozed_until sentiment followers vip repeat "
+            "last_out inbound_count due_at"
+        ).split()
+        rows = self._q(
+            """
+            SELECT c.id, c.status, c.assignee, c.created_at, c.last_at, c.last_inbound_at,
+                c.waiting_since, c.first_response_at, c.resolved_at, c.snoozed_until,
+                c.sentiment, cu.followers, coalesce(cu.vip, 0),
+                (SELECT count(*) FROM conversations c2 WHERE c2.customer_id = c.customer_id),
+                (SELECT max(m.created_at) FROM messages m
+                 WHERE m.conversation_id = c.id AND m.direction = 'out'),
+                c.inbound_count, c.due_at
+            FROM conversations c JOIN temp.touched t ON t.id = c.id
+            LEFT JOIN customers cu ON cu.id = c.customer_id
+            """
+        )
+        return [dict(zip(cols, r, strict=True)) for r in rows]
+
+    def apply_states(self, states: Iterable[dict[str, Any]]) -> None:
+        """Write derived state (status, bucket, sort key, priority, due) for conversations."""
+        self.db.conn.executemany(
+            """
+            UPDATE conversations SET status = :status, bucket = :bucket, sort_key = :sort_key,
+                priority = :priority, priority_reasons = :reasons, due_at = :due_at,
+                resolved_at = :resolved_at
+            WHERE id = :id
+            """,
+            list(states),
+        )
+
+    def conversations_with_messages_after(self, message_id: int) -> list[int]:
+        return [r[0] for r in self._q(
+            "SELECT DISTINCT conversation_id FROM messages WHERE id > ?", (message_id,))]

@@ -1,0 +1,182 @@
+"""Provides the schema as ordered migrations; never edit a migration once released, add one."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+#: `PRAGMA application_id` of every tuidesk database ('tuid'): tells our files from others.
+APPLICATION_ID = 0x74756964
+
+MIGRATIONS = Migrations("tuidesk")
+
+
+@MIGRATIONS()
+def m001_initial(db: Database) -> None:
+    """Brands, customers, conversations, messages (+FTS5), notes, escalations, outbox, events."""
+    db.executescript(
+        """
+        CREATE TABLE brands (
+            id INTEGER PRIMARY KEY,
+            network TEXT NOT NULL,
+            handle TEXT NOT NULL,
+            name TEXT,
+            UNIQUE (network, handle)
+        );
+        CREATE TABLE customers (
+            id INTEGER PRIMARY KEY,
+            network TEXT NOT NULL,
+            handle TEXT NOT NULL,
+            display_name TEXT,
+            followers INTEGER,
+            first_seen INTEGER,
+            vip INTEGER NOT NULL DEFAULT 0,
+            UNIQUE (network, handle)
+        );
+        CREATE TABLE conversations (
+            id INTEGER PRIMARY KEY,
+            network TEXT NOT NULL,
+            thread_key TEXT NOT NULL,
+            brand_id INTEGER REFERENCES brands(id),
+            customer_id INTEGER REFERENCES customers(id),
+            channel TEXT NOT NULL DEFAULT 'public',
+            status TEXT NOT NULL DEFAULT 'new'
+                CHECK (status IN ('new','open','pending','snoozed','escalated','resolved')),
+            bucket TEXT NOT NULL DEFAULT 'inbox',
+            sort_key INTEGER NOT NULL DEFAULT 0,
+            priority INTEGER NOT NULL DEFAULT 3,
+            priority_reasons TEXT NOT NULL DEFAULT '',
+            assignee TEXT,
+            due_at INTEGER,
+            created_at INTEGER NOT NULL,
+            last_at INTEGER,
+            last_inbound_at INTEGER,
+            waiting_since INTEGER,
+            first_response_at INTEGER,
+            resolved_at INTEGER,
+            snoozed_until INTEGER,
+            message_count INTEGER NOT NULL DEFAULT 0,
+            inbound_count INTEGER NOT NULL DEFAULT 0,
+            sentiment REAL,
+            preview TEXT NOT NULL DEFAULT '',
+            updated_at INTEGER,
+            UNIQUE (network, thread_key)
+        );
+        CREATE INDEX conv_bucket ON conversations (bucket, sort_key, id);
+        CREATE INDEX conv_assignee ON conversations (assignee, sort_key, id);
+        CREATE INDEX conv_last ON conversations (last_at, id);
+        CREATE INDEX conv_customer ON conversations (customer_id);
+        CREATE TABLE conversation_tags (
+            conversation_id INTEGER NOT NULL REFERENCES conversations(id),
+            tag TEXT NOT NULL,
+            PRIMARY KEY (conversation_id, tag)
+        ) WITHOUT ROWID;
+        CREATE TABLE messages (
+            id INTEGER PRIMARY KEY,
+            network TEXT NOT NULL,
+            remote_id TEXT NOT NULL,
+            conversation_id INTEGER NOT NULL REFERENCES conversations(id),
+            direction TEXT NOT NULL CHECK (direction IN ('in','out')),
+            in_reply_to TEXT,
+            customer_id INTEGER REFERENCES customers(id),
+            brand_id INTEGER REFERENCES brands(id),
+            author TEXT NOT NULL,
+            text TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            visibility TEXT NOT NULL DEFAULT 'public',
+            url TEXT,
+            raw TEXT,
+            sentiment REAL,
+            agent TEXT,
+            UNIQUE (network, remote_id)
+        );
+        CREATE INDEX msg_conv ON messages (conversation_id, created_at);
+        CREATE INDEX msg_customer ON messages (customer_id, created_at);
+        CREATE VIRTUAL TABLE messages_fts USING fts5 (
+            text, author, content='messages', content_rowid='id',
+            tokenize='unicode61 remove_diacritics 2'
+        );
+        CREATE TABLE notes (
+            id INTEGER PRIMARY KEY,
+            conversation_id INTEGER NOT NULL REFERENCES conversations(id),
+            customer_id INTEGER REFERENCES customers(id),
+            agent TEXT NOT NULL,
+            text TEXT NOT NULL,
+            created_at INTEGER NOT NULL
+        );
+        CREATE INDEX notes_conv ON notes (conversation_id);
+        CREATE INDEX notes_customer ON notes (customer_id);
+        CREATE TABLE escalations (
+            id INTEGER PRIMARY KEY,
+            conversation_id INTEGER NOT NULL REFERENCES conversations(id),
+            target TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            agent TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'open',
+            created_at INTEGER NOT NULL,
+            closed_at INTEGER
+        );
+        CREATE INDEX esc_conv ON escalations (conversation_id);
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY,
+            conversation_id INTEGER NOT NULL REFERENCES conversations(id),
+            network TEXT NOT NULL,
+            in_reply_to TEXT,
+            visibility TEXT NOT NULL,
+            text TEXT NOT NULL,
+            agent TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'queued'
+                CHECK (state IN ('queued','sending','sent','failed','cancelled')),
+            idempotency_key TEXT NOT NULL UNIQUE,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            remote_id TEXT,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL
+        );
+        CREATE INDEX outbox_state ON outbox (state, id);
+        CREATE INDEX outbox_conv ON outbox (conversation_id);
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            at INTEGER NOT NULL,
+            agent TEXT NOT NULL,
+            action TEXT NOT NULL,
+            conversation_id INTEGER,
+            before TEXT,
+            after TEXT
+        );
+        CREATE INDEX events_conv ON events (conversation_id, id);
+        CREATE INDEX events_agent ON events (agent, id);
+        CREATE TRIGGER events_append_only_u BEFORE UPDATE ON events
+            BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+        CREATE TRIGGER events_append_only_d BEFORE DELETE ON events
+            BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+        """
+    )
+
+
+@MIGRATIONS()
+def m002_drafts_and_saved_replies(db: Database) -> None:
+    """Per-agent drafts that survive a crash, and the saved-replies library."""
+    db.executescript(
+        """
+        CREATE TABLE drafts (
+            conversation_id INTEGER NOT NULL REFERENCES conversations(id),
+            agent TEXT NOT NULL,
+            text TEXT NOT NULL,
+            visibility TEXT NOT NULL DEFAULT 'public',
+            updated_at INTEGER NOT NULL,
+            PRIMARY KEY (conversation_id, agent)
+        ) WITHOUT ROWID;
+        CREATE TABLE saved_replies (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            body TEXT NOT NULL
+        );
+        """
+    )
+
+
+def known_names() -> list[str]:
+    """Names of every migration this code knows, in order."""
+    return [m.name for m in MIGRATIONS._migrations]

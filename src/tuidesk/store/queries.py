@@ -1,0 +1,309 @@
+"""Provides the Store's read side: keyset queue pages, counts, search and conversation detail."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from typing import TYPE_CHECKING, Any
+
+from tuidesk.errors import QueryError
+from tuidesk.models import (
+    Conversation,
+    ConversationRow,
+    Customer,
+    Draft,
+    Escalation,
+    Event,
+    Message,
+    Note,
+    OutboxItem,
+    SavedReply,
+    View,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from sqlite_utils import Database
+
+#: view -> (WHERE clause, key column, descending?). Each is served by one index:
+#: conv_bucket (bucket, sort_key, id), conv_assignee (assignee, sort_key, id), conv_last.
+VIEWS: dict[str, tuple[str, str, bool]] = {
+    View.INBOX: ("c.bucket = 'inbox' AND (c.assignee IS NULL OR c.assignee = :agent)",
+                 "c.sort_key", False),
+    View.MINE: ("c.assignee = :agent AND c.bucket != 'resolved'", "c.sort_key", False),
+    View.PENDING: ("c.bucket = 'pending'", "c.sort_key", False),
+    View.ESCALATED: ("c.bucket = 'escalated'", "c.sort_key", False),
+    View.SNOOZED: ("c.bucket = 'snoozed'", "c.sort_key", False),
+    View.RESOLVED: ("c.bucket = 'resolved'", "c.sort_key", False),
+    View.ALL: ("1", "c.last_at", True),
+}
+
+ROW_SELECT = """
+SELECT c.id, c.network, c.channel, c.status, c.priority, c.assignee, c.due_at, c.created_at,
+    c.last_at, coalesce(cu.handle, ''), cu.followers, coalesce(b.handle, ''), c.preview,
+    c.message_count, c.sort_key
+FROM conversations c
+LEFT JOIN customers cu ON cu.id = c.customer_id
+LEFT JOIN brands b ON b.id = c.brand_id
+"""
+
+MESSAGE_COLS = (
+    "id, network, remote_id, conversation_id, direction, author, text, created_at, visibility, "
+    "url, sentiment, agent"
+)
+
+_FTS_OPERATORS = re.compile(r'["*():^]|\b(AND|OR|NOT|NEAR)\b')
+
+Key = tuple[int, int]
+
+
+def _row(r: Sequence[Any]) -> ConversationRow:
+    return ConversationRow(*r)
+
+
+def fts_query(text: str) -> str:
+    """Turn what an agent typed into an FTS5 query.
+
+    Plain words become quoted phrases ANDed together, the last one a prefix, so `can't log`
+    just works; input that uses FTS5 syntax (quotes, AND/OR/NOT, *, column:) is passed as is.
+    """
+    text = text.strip()
+    if _FTS_OPERATORS.search(text):
+        return text
+    words = [w.replace('"', "") for w in text.split() if w.replace('"', "")]
+    if not words:
+        return ""
+    parts = [f'"{w}"' for w in words]
+    parts[-1] += "*"
+    return " ".join(parts)
+
+
+class QueriesMixin:
+    db: Database
+
+    def _q(self, sql: str, params: Any = ()) -> list[tuple[Any, ...]]: ...
+    def _one(self, sql: str, params: Any = ()) -> Any: ...
+
+    # -- queue pages (keyset, never OFFSET except for an explicit jump) --------------------
+
+    @staticmethod
+    def key_of(view: str, row: ConversationRow) -> Key:
+        """The keyset position of a row in a view."""
+        return (row.last_at or 0, row.id) if view == View.ALL else (row.sort_key, row.id)
+
+    def page(
+        self, view: str, agent: str, after: Key | None = None, limit: int = 100
+    ) -> list[ConversationRow]:
+        """Rows of `view` that follow `after` in display order (the first page if None)."""
+        where, col, desc = VIEWS[view]
+        params: dict[str, Any] = {"agent": agent, "limit": limit}
+        cond = ""
+        if after is not None:
+            cond = f" AND ({col}, c.id) {'<' if desc else '>'} (:k, :i)"
+            params.update(k=after[0], i=after[1])
+        order = "DESC" if desc else "ASC"
+        sql = f"{ROW_SELECT} WHERE {where}{cond} ORDER BY {col} {order}, c.id {order} LIMIT :limit"
+        return [_row(r) for r in self._q(sql, params)]
+
+    def page_before(
+        self, view: str, agent: str, before: Key | None = None, limit: int = 100
+    ) -> list[ConversationRow]:
+        """Rows of `view` that precede `before` (the last page if None), in display order."""
+        where, col, desc = VIEWS[view]
+        params: dict[str, Any] = {"agent": agent, "limit": limit}
+        cond = ""
+        if before is not None:
+            cond = f" AND ({col}, c.id) {'>' if desc else '<'} (:k, :i)"
+            params.update(k=before[0], i=before[1])
+        order = "ASC" if desc else "DESC"
+        sql = f"{ROW_SELECT} WHERE {where}{cond} ORDER BY {col} {order}, c.id {order} LIMIT :limit"
+        rows = [_row(r) for r in self._q(sql, params)]
+        rows.reverse()
+        return rows
+
+    def page_at(
+        self, view: str, agent: str, offset: int, limit: int = 100
+    ) -> list[ConversationRow]:
+        """Rows from position `offset`: only for jumps to an arbitrary place (scrollbar drag)."""
+        where, col, desc = VIEWS[view]
+        order = "DESC" if desc else "ASC"
+        sql = (
+            f"{ROW_SELECT} WHERE {where} ORDER BY {col} {order}, c.id {order} "
+            "LIMIT :limit OFFSET :offset"
+        )
+        rows = self._q(sql, {"agent": agent, "limit": limit, "offset": max(0, offset)})
+        return [_row(r) for r in rows]
+
+    def count(self, view: str, agent: str) -> int:
+        where = VIEWS[view][0]
+        return int(self._one(f"SELECT count(*) FROM conversations c WHERE {where}",
+                             {"agent": agent}))
+
+    def rows_by_id(self, ids: Sequence[int]) -> list[ConversationRow]:
+        """Rows for the given ids, in the given order."""
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        found = {r[0]: _row(r) for r in self._q(f"{ROW_SELECT} WHERE c.id IN ({marks})", ids)}
+        return [found[i] for i in ids if i in found]
+
+    def search(self, text: str, limit: int = 500) -> list[ConversationRow]:
+        """Conversations with a message matching `text` (FTS5), most recent match first.
+
+        Raises:
+            QueryError: the query is not valid FTS5 syntax.
+        """
+        query = fts_query(text)
+        if not query:
+            return []
+        try:
+            ids = [
+                r[0]
+                for r in self._q(
+                    """
+                    SELECT m.conversation_id FROM messages m
+                    JOIN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?
+                          ORDER BY rowid DESC LIMIT ?) f ON f.rowid = m.id
+                    ORDER BY m.id DESC
+                    """,
+                    (query, limit * 4),
+                )
+            ]
+        except sqlite3.OperationalError as exc:
+            raise QueryError(f"Search {text!r}: {exc}", "Search syntax") from exc
+        seen: dict[int, None] = {}
+        for cid in ids:
+            seen.setdefault(cid, None)
+        return self.rows_by_id(list(seen)[:limit])
+
+    # -- detail ----------------------------------------------------------------------------
+
+    def messages_of(self, conversation_id: int) -> list[Message]:
+        rows = self._q(
+            f"SELECT {MESSAGE_COLS} FROM messages WHERE conversation_id = ? "
+            "ORDER BY created_at, id",
+            (conversation_id,),
+        )
+        return [Message(*r) for r in rows]
+
+    def conversation(self, conversation_id: int) -> Conversation | None:
+        """A conversation with its thread, the customer's history, notes, escalations, events."""
+        rows = self._q(f"{ROW_SELECT} WHERE c.id = ?", (conversation_id,))
+        if not rows:
+            return None
+        row = _row(rows[0])
+        (reasons, first_resp, resolved, snoozed, sentiment, customer_id) = self._q(
+            "SELECT priority_reasons, first_response_at, resolved_at, snoozed_until, sentiment, "
+            "customer_id FROM conversations WHERE id = ?",
+            (conversation_id,),
+        )[0]
+        customer = None
+        history: list[Message] = []
+        notes_where, esc_where = "n.conversation_id = ?", "e.conversation_id = ?"
+        scope: tuple[int, ...] = (conversation_id,)
+        if customer_id is not None:
+            c = self._q(
+                "SELECT id, network, handle, display_name, followers, first_seen, vip "
+                "FROM customers WHERE id = ?",
+                (customer_id,),
+            )[0]
+            customer = Customer(*c[:6], vip=bool(c[6]))
+            # Everything the customer ever sent or received, in any conversation and channel:
+            # an agent must never be oblivious of earlier DMs.
+            history = [
+                Message(*r)
+                for r in self._q(
+                    f"SELECT {MESSAGE_COLS} FROM messages WHERE conversation_id IN "
+                    "(SELECT id FROM conversations WHERE customer_id = ? AND id != ?) "
+                    "ORDER BY created_at DESC, id DESC LIMIT 200",
+                    (customer_id, conversation_id),
+                )
+            ]
+            notes_where = ("n.conversation_id IN (SELECT id FROM conversations "
+                           "WHERE customer_id = ?) OR n.conversation_id = ?")
+            esc_where = ("e.conversation_id IN (SELECT id FROM conversations "
+                         "WHERE customer_id = ?) OR e.conversation_id = ?")
+            scope = (customer_id, conversation_id)
+        notes = [
+            Note(*r)
+            for r in self._q(
+                f"SELECT n.id, n.conversation_id, n.agent, n.text, n.created_at FROM notes n "
+                f"WHERE {notes_where} ORDER BY n.created_at, n.id",
+                scope,
+            )
+        ]
+        escalations = [
+            Escalation(*r)
+            for r in self._q(
+                "SELECT e.id, e.conversation_id, e.target, e.reason, e.agent, e.status, "
+                f"e.created_at FROM escalations e WHERE {esc_where} ORDER BY e.created_at, e.id",
+                scope,
+            )
+        ]
+        return Conversation(
+            row=row,
+            priority_reasons=reasons,
+            first_response_at=first_resp,
+            resolved_at=resolved,
+            snoozed_until=snoozed,
+            sentiment=sentiment,
+            tags=tuple(self.tags_of(conversation_id)),
+            customer=customer,
+            messages=tuple(self.messages_of(conversation_id)),
+            history=tuple(reversed(history)),
+            notes=tuple(notes),
+            escalations=tuple(escalations),
+            events=tuple(self.events(conversation_id=conversation_id, limit=50)),
+            outbox=tuple(self.outbox_of(conversation_id)),
+        )
+
+    def tags_of(self, conversation_id: int) -> list[str]:
+        return [r[0] for r in self._q(
+            "SELECT tag FROM conversation_tags WHERE conversation_id = ? ORDER BY tag",
+            (conversation_id,))]
+
+    def all_tags(self) -> list[str]:
+        return [r[0] for r in self._q("SELECT DISTINCT tag FROM conversation_tags ORDER BY tag")]
+
+    def outbox_of(self, conversation_id: int) -> list[OutboxItem]:
+        return [OutboxItem(*r) for r in self._q(
+            "SELECT id, conversation_id, network, visibility, text, agent, state, "
+            "idempotency_key, created_at, last_error FROM outbox WHERE conversation_id = ? "
+            "ORDER BY id", (conversation_id,))]
+
+    def events(
+        self, conversation_id: int | None = None, agent: str | None = None,
+        limit: int = 1000, after_id: int = 0,
+    ) -> list[Event]:
+        """Audit events, oldest first (the last `limit` matching)."""
+        where, params = ["id > ?"], [after_id]
+        if conversation_id is not None:
+            where.append("conversation_id = ?")
+            params.append(conversation_id)
+        if agent is not None:
+            where.append("agent = ?")
+            params.append(agent)  # type: ignore[arg-type]
+        rows = self._q(
+            "SELECT id, at, agent, action, conversation_id, before, after FROM events "
+            f"WHERE {' AND '.join(where)} ORDER BY id DESC LIMIT ?",
+            (*params, limit),
+        )
+        return [Event(*r) for r in reversed(rows)]
+
+    def draft(self, conversation_id: int, agent: str) -> Draft | None:
+        rows = self._q(
+            "SELECT conversation_id, agent, text, visibility, updated_at FROM drafts "
+            "WHERE conversation_id = ? AND agent = ?", (conversation_id, agent))
+        return Draft(*rows[0]) if rows else None
+
+    def saved_replies(self) -> list[SavedReply]:
+        return [SavedReply(*r) for r in self._q(
+            "SELECT id, name, body FROM saved_replies ORDER BY name")]
+
+    def stats(self) -> dict[str, int]:
+        """Counts of the main tables (for `tuidesk list` summaries and tests)."""
+        out = {}
+        for table in ("brands", "customers", "conversations", "messages", "notes", "events"):
+            out[table] = int(self._one(f"SELECT count(*) FROM {table}"))
+        return out

@@ -1,0 +1,94 @@
+"""CLI: version, help, demo generation, list, log, exit codes, config errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tuidesk import __version__
+from tuidesk.cli import main
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0
+    assert capsys.readouterr().out.strip() == f"tuidesk {__version__}"
+
+
+@pytest.mark.parametrize("cmd", [[], ["demo"], ["import"], ["list"], ["log"]])
+def test_help_everywhere(cmd: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main([*cmd, "--help"])
+    assert exc.value.code == 0
+    assert "usage: tuidesk" in capsys.readouterr().out
+
+
+def test_unknown_option_is_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["list", "--bogus"])
+    assert exc.value.code == 2
+
+
+def test_demo_generate_is_deterministic(tmp_path: Path, capsys: pytest.CaptureFixture[str]
+                                        ) -> None:
+    from conftest import NOW
+    from tuidesk.services.clock import FixedClock
+
+    outs = []
+    for name in ("a.db", "b.db"):
+        db = str(tmp_path / name)
+        assert main(["demo", "--generate", "1500", "--db", db], clock=FixedClock(NOW)) == 0
+        capsys.readouterr()
+        assert main(["list", "--json", "--db", db]) == 0
+        outs.append(json.loads(capsys.readouterr().out))
+    assert outs[0] == outs[1]
+    statuses = {c["status"] for c in outs[0]}
+    assert {"new", "open", "pending", "escalated", "snoozed", "resolved"} <= statuses
+    assert {c["channel"] for c in outs[0]} == {"public", "direct"}
+    assert len({c["network"] for c in outs[0]}) >= 2
+    assert sum(c["messages"] for c in outs[0]) == 1500
+
+
+def test_list_table_and_search(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = str(tmp_path / "d.db")
+    main(["demo", "--generate", "500", "--db", db])
+    capsys.readouterr()
+    assert main(["list", "--db", db, "--view", "inbox", "--limit", "5"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Inbox: 5 shown of")
+    assert main(["list", "--db", db, "--search", "router", "--json"]) == 0
+    found = json.loads(capsys.readouterr().out)
+    assert found and all(c["messages"] >= 1 for c in found)
+
+
+def test_log_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = str(tmp_path / "d.db")
+    main(["demo", "--generate", "300", "--db", db])
+    capsys.readouterr()
+    assert main(["log", "--json", "--db", db, "--limit", "5"]) == 0
+    events = json.loads(capsys.readouterr().out)
+    assert len(events) == 5 and {"agent", "action", "before", "after"} <= set(events[0])
+
+
+def test_foreign_db_is_exit_3(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "x.db"
+    bad.write_text("not sqlite" * 200)
+    assert main(["list", "--db", str(bad)]) == 3
+    assert "not an SQLite database" in capsys.readouterr().err
+
+
+def test_bad_config_is_exit_3(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "config.toml").write_text("[sla.first_response]\nurgent = 'soon'\n")
+    assert main(["list"]) == 3
+    assert "Configuration error" in capsys.readouterr().err
+
+
+def test_module_entry_point() -> None:
+    proc = subprocess.run([sys.executable, "-m", "tuidesk", "--version"], capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 0 and proc.stdout.startswith("tuidesk ")
