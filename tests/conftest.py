@@ -6,21 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from support import NOW
 from tuidesk.config import Settings
 from tuidesk.services import Services, open_services
 from tuidesk.services.clock import FixedClock
 from tuidesk.services.demo import seed_demo
-
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
-#: 2026-11-20 12:00:00 UTC: every test sees the same "now".
-NOW = 1_795_176_000
-
-
-def shared_file(name: str) -> Path:
-    path = SHARED / name
-    if not path.exists():
-        pytest.skip(f"shared data not found: {path} (CI has ../shared beside the clone)")
-    return path
 
 
 @pytest.fixture(autouse=True)

@@ -36,7 +36,7 @@ def test_unknown_option_is_usage_error(capsys: pytest.CaptureFixture[str]) -> No
 
 def test_demo_generate_is_deterministic(tmp_path: Path, capsys: pytest.CaptureFixture[str]
                                         ) -> None:
-    from conftest import NOW
+    from support import NOW
     from tuidesk.services.clock import FixedClock
 
     outs = []

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import shared_file
+from support import shared_file
 from tuidesk.cli import main
 from tuidesk.services import Services
 

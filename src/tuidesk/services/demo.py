@@ -108,11 +108,16 @@ def generate(messages: int, now: int, seed: int = 7, customers: int | None = Non
         kind = rng.random()
         pool = COMPLAINTS if kind < 0.6 else QUESTIONS if kind < 0.85 else THANKS
         direct = rng.random() < 0.3
-        mention = "" if direct else f"@{brand_handle.split('@')[0]}"
+        mention = brand_name if direct else f"@{brand_handle.split('@')[0]}"
         text = rng.choice(pool).format(brand=mention, product=product).strip()
         start = now - int(span * rng.random() ** 2.5) - 60
         length = rng.choice([1, 1, 2, 2, 3, 3, 4, 5, 6])
         root = f"demo-{thread}"
+        if length % 2 == 1 and rng.random() < 0.93:
+            # The customer spoke last: most such threads are recent, so the demo queue shows
+            # a realistic mix of due-soon and overdue work rather than weeks of backlog.
+            start = now - int(rng.randint(2 * 60, 8 * 3600) * rng.random()) \
+                - (length - 1) * 1800
         t = start
         prev = None
         for k in range(length):
@@ -123,7 +128,7 @@ def generate(messages: int, now: int, seed: int = 7, customers: int | None = Non
                         else rng.choice(REPLIES).format(agent=rng.choice(AGENTS).upper()[:2]))
             else:
                 body = text
-            if t > now:
+            if t > now or made >= messages:
                 break
             batch.append(MessageIn(
                 network=network, remote_id=rid, direction="in" if inbound else "out",
@@ -136,7 +141,8 @@ def generate(messages: int, now: int, seed: int = 7, customers: int | None = Non
             ))
             prev = rid
             made += 1
-            t += rng.randint(300, 6 * 3600)
+            t += rng.randint(300, 1800) if length % 2 == 1 and start > now - 86400 \
+                else rng.randint(300, 6 * 3600)
         thread += 1
         if len(batch) >= 50_000:
             yield batch
@@ -159,6 +165,8 @@ def seed_demo(ingest: IngestService, make_inbox: Callable[[str], InboxService],
     rng = random.Random(seed + 1)
     inboxes = {a: make_inbox(a) for a in AGENTS}
     first = inboxes[AGENTS[0]]
+    for network, handle, brand_name in BRANDS:
+        first.set_brand_name(network, handle, brand_name)
     for name, body in SAVED_REPLIES.items():
         first.add_saved_reply(name, body)
     # Agents' work on a bounded sample, so generation stays fast at 1M messages.

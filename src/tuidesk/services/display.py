@@ -32,3 +32,67 @@ def clean(text: str) -> str:
 def clean_line(text: str) -> str:
     """`clean`, folded onto one line (for queue rows and tables)."""
     return _SPACES.sub(" ⏎ ", clean(text).strip())
+
+
+def rel(seconds: int) -> str:
+    """A short duration: 45s, 12m, 3h, 4d, 6w."""
+    s = abs(int(seconds))
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60}m"
+    if s < 86400 * 2:
+        return f"{s // 3600}h"
+    if s < 86400 * 14:
+        return f"{s // 86400}d"
+    if s < 86400 * 365:
+        return f"{s // (86400 * 7)}w"
+    return f"{s // (86400 * 365)}y"
+
+
+def due_label(due_at: int | None, now: int) -> tuple[str, bool]:
+    """('in 20m' | '3h over' | '', overdue?)."""
+    if due_at is None:
+        return "", False
+    delta = due_at - now
+    return (f"in {rel(delta)}", False) if delta >= 0 else (f"{rel(delta)} over", True)
+
+
+def grapheme_len(text: str) -> int:
+    """User-perceived characters (Bluesky's limit counts graphemes, not code points).
+
+    Combining marks, zero-width joiners and what they join, variation selectors and emoji
+    skin-tone modifiers do not start a new grapheme; a regional-indicator pair is one flag.
+    """
+    import unicodedata
+
+    count = 0
+    join_next = False
+    ri_open = False
+    for ch in text:
+        cp = ord(ch)
+        if join_next:
+            join_next = False
+            continue
+        if cp == 0x200D:
+            join_next = True
+            continue
+        if unicodedata.combining(ch) or 0xFE00 <= cp <= 0xFE0F or 0x1F3FB <= cp <= 0x1F3FF:
+            continue
+        if 0x1F1E6 <= cp <= 0x1F1FF:
+            if ri_open:
+                ri_open = False
+                continue
+            ri_open = True
+        else:
+            ri_open = False
+        count += 1
+    return count
+
+
+def fill_template(body: str, values: dict[str, str]) -> str:
+    """Replace {customer}, {agent}, {brand}; unknown {names} are left as typed."""
+    out = body
+    for key, value in values.items():
+        out = out.replace("{" + key + "}", value)
+    return out

@@ -53,6 +53,16 @@ class InboxService:
         rows = self.store.rows_by_id([conversation_id])
         return rows[0] if rows else None
 
+    def template_values(self, conversation_id: int, brand_name: str = "") -> dict[str, str]:
+        """Values for {customer}, {agent}, {brand} in saved replies."""
+        conv = self.store.conversation(conversation_id)
+        if conv is None:
+            return {"agent": self.agent}
+        customer = (conv.customer.display_name if conv.customer else None) or conv.row.customer
+        brand = brand_name or self.store.brand_name(conv.row.network, conv.row.brand) \
+            or conv.row.brand
+        return {"customer": customer, "agent": self.agent, "brand": brand}
+
     def draft(self, conversation_id: int) -> Draft | None:
         return self.store.draft(conversation_id, self.agent)
 
@@ -187,12 +197,19 @@ class InboxService:
             else:
                 self.store.delete_draft(conversation_id, self.agent)
 
+    def set_brand_name(self, network: str, handle: str, name: str) -> None:
+        with self.store.write():
+            self.store.set_brand_name(network, handle, name)
+
     def add_saved_reply(self, name: str, body: str) -> None:
         with self.store.write():
             self.store.add_saved_reply(name, body)
 
-    def undo(self) -> str:
-        """Undo this agent's most recent action not yet undone; returns what was undone.
+    def undo(self) -> tuple[int, str]:
+        """Undo this agent's most recent action not yet undone.
+
+        Returns:
+            (conversation id, what was undone).
 
         Raises:
             ActionError: there is nothing to undo, or the reply has already been sent.
@@ -219,4 +236,4 @@ class InboxService:
                                  (self.store.snapshot(cid) or {}) | {"undid": event.id,
                                                                      "action": event.action},
                                  now)
-        return f"Undid {event.action} on conversation {cid}"
+        return cid, f"Undid {event.action} on #{cid}"

@@ -155,6 +155,10 @@ class ActionsMixin:
         self.db.execute("DELETE FROM drafts WHERE conversation_id = ? AND agent = ?",
                         (conversation_id, agent))
 
+    def set_brand_name(self, network: str, handle: str, name: str) -> None:
+        self.db.execute("UPDATE brands SET name = ? WHERE network = ? AND handle = ?",
+                        (name, network, handle))
+
     def add_saved_reply(self, name: str, body: str) -> None:
         self.db.execute(
             "INSERT INTO saved_replies (name, body) VALUES (?, ?) "

@@ -258,6 +258,11 @@ class QueriesMixin:
             outbox=tuple(self.outbox_of(conversation_id)),
         )
 
+    def brand_name(self, network: str, handle: str) -> str | None:
+        value = self._one("SELECT name FROM brands WHERE network = ? AND handle = ?",
+                          (network, handle))
+        return None if value is None else str(value)
+
     def tags_of(self, conversation_id: int) -> list[str]:
         return [r[0] for r in self._q(
             "SELECT tag FROM conversation_tags WHERE conversation_id = ? ORDER BY tag",

@@ -1,0 +1,362 @@
+"""Provides QueueScreen: the queue and the detail side by side, and every action by one key."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Label, Static
+
+from tuidesk.errors import TuideskError
+from tuidesk.models import VIEW_TITLES, ConversationRow, View
+from tuidesk.services import Services
+from tuidesk.services.queue_window import ListWindow, QueueWindow
+from tuidesk.ui.screens.composer import ReplyComposerModal
+from tuidesk.ui.screens.escalate import EscalateModal
+from tuidesk.ui.screens.help import HelpModal
+from tuidesk.ui.screens.prompt import TextPromptModal
+from tuidesk.ui.screens.snooze import SnoozeModal
+from tuidesk.ui.text import join, safe_line
+from tuidesk.ui.widgets.conversation_detail import ConversationDetail
+from tuidesk.ui.widgets.queue_list import QueueList, header_text
+
+VIEW_ORDER = [View.INBOX, View.MINE, View.PENDING, View.ESCALATED, View.SNOOZED,
+              View.RESOLVED, View.ALL]
+#: Actions that need a highlighted conversation (disabled in the footer otherwise).
+NEEDS_ROW = {"reply", "dm", "claim", "assign", "tag", "note", "snooze", "escalate", "resolve",
+             "reopen"}
+
+
+class QueueScreen(Screen[None]):
+    BINDINGS = [
+        *[Binding(str(i + 1), f"view('{v.value}')", VIEW_TITLES[v], show=False,
+                  id=f"queue.view_{v.value}") for i, v in enumerate(VIEW_ORDER)],
+        Binding("r", "reply", "Reply", tooltip="Reply (public; Ctrl+T for DM)",
+                id="queue.reply"),
+        Binding("d", "dm", "DM", show=False, tooltip="Reply by direct message", id="queue.dm"),
+        Binding("c", "claim", "Claim", tooltip="Assign to me", id="queue.claim"),
+        Binding("a", "assign", "Assign", show=False, tooltip="Assign to an agent",
+                id="queue.assign"),
+        Binding("t", "tag", "Tag", show=False, tooltip="Edit tags", id="queue.tag"),
+        Binding("n", "note", "Note", tooltip="Add an internal note", id="queue.note"),
+        Binding("s", "snooze", "Snooze", tooltip="Snooze until a time", id="queue.snooze"),
+        Binding("e", "escalate", "Escalate", tooltip="Escalate to another team",
+                id="queue.escalate"),
+        Binding("x", "resolve", "Resolve", tooltip="Mark resolved", id="queue.resolve"),
+        Binding("o", "reopen", "Reopen", show=False, tooltip="Reopen", id="queue.reopen"),
+        Binding("u", "undo", "Undo", tooltip="Undo my last action", id="queue.undo"),
+        Binding("slash", "search", "Search", tooltip="Full-text search", id="queue.search"),
+        Binding("escape", "back", "Back", show=False, id="queue.back"),
+        Binding("question_mark", "help", "Help", id="app.help"),
+        Binding("q", "app.quit", "Quit", id="app.quit"),
+    ]
+
+    selected: reactive[ConversationRow | None] = reactive(None, bindings=True)
+    """The highlighted conversation; actions are disabled while it is None."""
+
+    def __init__(self, services: Services) -> None:
+        super().__init__()
+        self.services = services
+        self.inbox = services.inbox
+        self.view = View.INBOX.value
+        self.window: QueueWindow | ListWindow = QueueWindow(self.inbox, self.view)
+        self.search_text: str | None = None
+        self._data_version = -1
+        self._wake_tick = 0
+
+    def compose(self) -> ComposeResult:
+        now = self.inbox.clock
+        yield Static("", id="view-bar")
+        with Horizontal(id="main"):
+            with Vertical(id="queue-pane"):
+                yield Static("", id="queue-header", markup=False)
+                yield QueueList(now, id="queue")
+                with Vertical(id="search-box"):
+                    yield Input(placeholder="search messages and handles; Enter to search, "
+                                "Esc to leave", id="search")
+                    yield Label("", id="search-error", markup=False)
+            yield ConversationDetail(now, id="detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#search-box").display = False
+        self._data_version = self.inbox.data_version()
+        self._show_window()
+        self.query_one(QueueList).focus()
+        self.set_interval(1.0, self._poll)
+
+    # -- display ---------------------------------------------------------------------------
+
+    def _show_window(self, cursor: int = 0) -> None:
+        queue = self.query_one(QueueList)
+        queue.set_source(self.window, cursor)
+        self._update_bar()
+        self.selected = queue.current
+        self._show_detail()
+
+    def _update_bar(self) -> None:
+        parts: list[object] = []
+        if self.search_text is not None:
+            parts += [("Search ", "bold $accent"), safe_line(repr(self.search_text)),
+                      (f"  {self.window.total} conversations  ·  Esc returns to "
+                       f"{VIEW_TITLES[self.view]}", "")]
+        else:
+            narrow = self.size.width < 100
+            for i, v in enumerate(VIEW_ORDER):
+                title = VIEW_TITLES[v]
+                if narrow and v.value != self.view:
+                    title = title[:4]
+                label = f" {i + 1} {title} "
+                if v.value == self.view:
+                    parts.append((label + f"{self.window.total} ", "bold reverse"))
+                else:
+                    parts.append((label, "$text-muted"))
+        parts += [("  │ ", "$text-muted"), safe_line(self.inbox.agent, "bold")]
+        self.query_one("#view-bar", Static).update(join(*parts))  # type: ignore[arg-type]
+        width = self.query_one(QueueList).size.width or self.size.width
+        self.query_one("#queue-header", Static).update(header_text(width))
+
+    def _show_detail(self) -> None:
+        row = self.selected
+        conv = self.inbox.conversation(row.id) if row is not None else None
+        self.query_one(ConversationDetail).show(conv)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._update_bar)
+
+    @on(QueueList.Highlighted)
+    def _highlighted(self, event: QueueList.Highlighted) -> None:
+        if event.row != self.selected:
+            self.selected = event.row
+            self._show_detail()
+
+    @on(QueueList.Opened)
+    def _opened(self, event: QueueList.Opened) -> None:
+        self.query_one(ConversationDetail).focus()
+
+    def reload(self, keep_cursor: bool = True) -> None:
+        """Re-read the current view after a change (here or by another agent)."""
+        queue = self.query_one(QueueList)
+        cursor = queue.cursor if keep_cursor else 0
+        if isinstance(self.window, QueueWindow):
+            self.window.refresh()
+            # Stay on the same conversation if it is still in the view and nearby.
+            if keep_cursor and self.selected is not None:
+                self.window.get(cursor)
+                found = self.window.index_of(self.selected.id)
+                if found is not None:
+                    cursor = found
+        else:
+            self._run_search(self.search_text or "", quiet=True)
+            return
+        self._show_window(cursor)
+
+    def _poll(self) -> None:
+        """Pick up other agents' changes (PRAGMA data_version moves on their commits)."""
+        self._wake_tick += 1
+        if self._wake_tick % 30 == 0 and self.inbox.wake_snoozed():
+            self.reload()
+            return
+        version = self.inbox.data_version()
+        if version != self._data_version:
+            self._data_version = version
+            self.reload()
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in NEEDS_ROW and self.selected is None:
+            return None
+        return True
+
+    def _do(self, fn: object, done: str, *args: object) -> bool:
+        try:
+            fn(*args)  # type: ignore[operator]
+        except TuideskError as exc:
+            self.notify(exc.msg, title=exc.title, severity="error", markup=False)
+            return False
+        self.notify(done, markup=False)
+        self.reload()
+        return True
+
+    def action_view(self, view: str) -> None:
+        self.view = view
+        self.search_text = None
+        self.query_one("#search-box").display = False
+        self.window = QueueWindow(self.inbox, view)
+        self._show_window()
+        self.query_one(QueueList).focus()
+
+    def action_claim(self) -> None:
+        row = self.selected
+        if row is not None:
+            self._do(self.inbox.claim, f"Claimed #{row.id}", row.id)
+
+    def action_assign(self) -> None:
+        row = self.selected
+        if row is None:
+            return
+
+        def done(name: str | None) -> None:
+            if name is not None:
+                who = name.strip() or None
+                self._do(self.inbox.assign, f"#{row.id} assigned to {who or 'nobody'}",
+                         row.id, who)
+
+        self.app.push_screen(TextPromptModal(f"Assign #{row.id} to (empty = unassign):",
+                                             row.assignee or ""), done)
+
+    def action_tag(self) -> None:
+        row = self.selected
+        if row is None:
+            return
+        current = ", ".join(self.inbox.conversation(row.id).tags)  # type: ignore[union-attr]
+
+        def done(text: str | None) -> None:
+            if text is not None:
+                tags = [t for t in text.replace(",", " ").split() if t]
+                self._do(self.inbox.set_tags, f"Tags of #{row.id}: {', '.join(tags) or '-'}",
+                         row.id, tags)
+
+        self.app.push_screen(TextPromptModal(f"Tags for #{row.id} (comma or space separated):",
+                                             current, "billing, outage"), done)
+
+    def action_note(self) -> None:
+        row = self.selected
+        if row is None:
+            return
+
+        def done(text: str | None) -> None:
+            if text:
+                self._do(self.inbox.note, f"Note added to #{row.id}", row.id, text)
+
+        self.app.push_screen(TextPromptModal(
+            f"Internal note on #{row.id} (agents only, never sent):",
+            placeholder="what you did, what you promised"), done)
+
+    def action_snooze(self) -> None:
+        row = self.selected
+        if row is None:
+            return
+
+        def done(until: int | None) -> None:
+            if until is not None:
+                self._do(self.inbox.snooze, f"Snoozed #{row.id}", row.id, until)
+
+        self.app.push_screen(SnoozeModal(self.inbox.clock), done)
+
+    def action_escalate(self) -> None:
+        row = self.selected
+        if row is None:
+            return
+
+        def done(result: tuple[str, str] | None) -> None:
+            if result is not None:
+                self._do(self.inbox.escalate, f"#{row.id} escalated to {result[0]}", row.id,
+                         *result)
+
+        self.app.push_screen(EscalateModal(), done)
+
+    def action_resolve(self) -> None:
+        row = self.selected
+        if row is not None:
+            self._do(self.inbox.resolve, f"Resolved #{row.id}", row.id)
+
+    def action_reopen(self) -> None:
+        row = self.selected
+        if row is not None:
+            self._do(self.inbox.reopen, f"Reopened #{row.id}", row.id)
+
+    def action_undo(self) -> None:
+        try:
+            cid, what = self.inbox.undo()
+        except TuideskError as exc:
+            self.notify(exc.msg, title=exc.title, severity="warning", markup=False)
+            return
+        self.notify(what, markup=False)
+        self.reload()
+        self.select_conversation(cid)
+
+    def select_conversation(self, conversation_id: int) -> bool:
+        """Move the cursor to a conversation if it is among the rows loaded near the cursor."""
+        index = self.window.index_of(conversation_id)
+        if index is None:
+            return False
+        self.query_one(QueueList).cursor = index
+        return True
+
+    def action_reply(self, visibility: str | None = None) -> None:
+        row = self.selected
+        if row is None:
+            return
+        draft = self.inbox.draft(row.id)
+        text = draft.text if draft else ""
+        vis = visibility or (draft.visibility if draft else
+                             ("direct" if row.channel == "direct" else "public"))
+        values = self.inbox.template_values(row.id, self.services.settings.brand_name)
+
+        def save_draft(text: str, visibility: str) -> None:
+            self.inbox.save_draft(row.id, text, visibility)
+
+        def done(result: tuple[str, str] | None) -> None:
+            if result is None:
+                self.notify("Draft kept.", markup=False)
+                self._show_detail()
+                return
+            kind = "DM" if result[1] == "direct" else "Reply"
+            self._do(self.inbox.reply, f"{kind} to #{row.id} queued in the outbox", row.id,
+                     *result)
+
+        self.app.push_screen(ReplyComposerModal(row, text, vis, self.inbox.saved_replies(),
+                                                values, save_draft), done)
+
+    def action_dm(self) -> None:
+        self.action_reply("direct")
+
+    def action_help(self) -> None:
+        rows = []
+        for widget in (self, self.query_one(QueueList)):
+            for binding in widget.BINDINGS:  # type: ignore[attr-defined]
+                b = binding if isinstance(binding, Binding) else Binding(*binding)
+                rows.append((b.key.replace("question_mark", "?").replace("slash", "/"),
+                             b.tooltip or b.description, b.id or ""))
+        self.app.push_screen(HelpModal(rows))
+
+    # -- search ----------------------------------------------------------------------------
+
+    def action_search(self) -> None:
+        box = self.query_one("#search-box")
+        box.display = True
+        self.query_one("#search-error", Label).update("")
+        self.query_one("#search", Input).focus()
+
+    @on(Input.Submitted, "#search")
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        if self._run_search(event.value):
+            self.query_one(QueueList).focus()
+
+    def _run_search(self, text: str, quiet: bool = False) -> bool:
+        if not text.strip():
+            self.action_view(self.view)
+            return True
+        try:
+            rows = self.inbox.search(text)
+        except TuideskError as exc:
+            if not quiet:
+                self.query_one("#search-error", Label).update(
+                    join(("✗ ", "$error"), safe_line(exc.msg, "$error")))
+            return False
+        self.query_one("#search-error", Label).update(f"{len(rows)} conversations")
+        self.search_text = text
+        self.window = ListWindow(rows, "search")
+        self._show_window()
+        return True
+
+    def action_back(self) -> None:
+        if self.focused is self.query_one(ConversationDetail):
+            self.query_one(QueueList).focus()
+        elif self.search_text is not None or self.query_one("#search-box").display:
+            self.action_view(self.view)

@@ -1,0 +1,24 @@
+"""Provides the only way untrusted text reaches a widget: cleaned, and never parsed as markup."""
+
+from __future__ import annotations
+
+from textual.content import Content
+
+from tuidesk.services.display import clean, clean_line
+
+
+def safe(text: str, style: str = "") -> Content:
+    """Literal, inert content: controls neutralised, `[...]` shown as typed."""
+    return Content.styled(clean(text), style) if style else Content(clean(text))
+
+
+def safe_line(text: str, style: str = "") -> Content:
+    return Content.styled(clean_line(text), style) if style else Content(clean_line(text))
+
+
+def join(*parts: Content | str | tuple[str, str]) -> Content:
+    """Assemble trusted labels (str, style tuples) with already-safe Content pieces.
+
+    Plain `str` parts must be our own text; untrusted text goes through `safe` first.
+    """
+    return Content.assemble(*parts)

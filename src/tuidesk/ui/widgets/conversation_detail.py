@@ -1,0 +1,156 @@
+"""Provides ConversationDetail: the message, its thread, and the customer's whole history."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.widgets import Static
+
+from tuidesk.models import PRIORITY_NAMES, Conversation, Message
+from tuidesk.services.display import due_label, rel
+from tuidesk.services.priority import human_count
+from tuidesk.ui.text import join, safe, safe_line
+
+
+def _ago(ts: int, now: int) -> str:
+    return f"{rel(now - ts)} ago" if ts <= now else f"in {rel(ts - now)}"
+
+
+def _date(ts: int) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M")
+
+
+def _rule(title: str) -> Content:
+    return join(("\n── " + title + " ", "bold $accent"), ("─" * 20, "$accent"), "\n")
+
+
+def _message(m: Message, now: int, customer_id_net: str, show_conv: bool = False) -> Content:
+    arrow = ("◀ ", "bold $warning") if m.direction == "in" else ("▶ ", "bold $success")
+    kind = " DM" if m.visibility == "direct" else ""
+    who = safe_line(m.author, "bold")
+    meta = f"  {_ago(m.created_at, now)}{kind}"
+    if m.sentiment is not None and m.direction == "in":
+        meta += f"  sentiment {m.sentiment:+.2f}"
+    if show_conv:
+        meta += f"  #{m.conversation_id}"
+    return join(arrow, who, (meta, "$text-muted"), "\n", safe(_indent(m.text)), "\n")
+
+
+def _indent(text: str) -> str:
+    return "\n".join("   " + line for line in text.splitlines() or [""])
+
+
+def render_conversation(conv: Conversation, now: int, viewers: str = "") -> Content:
+    """Everything an agent must know before answering, as one block of literal text."""
+    row, cust = conv.row, conv.customer
+    parts: list[Content | str | tuple[str, str]] = []
+    parts.append(safe_line("@" + row.customer, "bold"))
+    facts = []
+    if cust is not None:
+        if cust.display_name:
+            facts.append(cust.display_name)
+        if cust.followers is not None:
+            facts.append(f"{human_count(cust.followers)} followers")
+        if cust.first_seen:
+            facts.append(f"customer since {_date(cust.first_seen)[:10]}")
+    if facts:
+        parts.append(("  ", ""))
+        parts.append(safe_line(" · ".join(facts), "$text-muted"))
+    if cust is not None and cust.vip:
+        parts.append(("  VIP", "bold $warning"))
+    parts.append("\n")
+    due, overdue = due_label(row.due_at, now)
+    line = (f"{row.network} · {'DM' if row.channel == 'direct' else 'public'} · #{row.id} · "
+            f"{row.status} · {PRIORITY_NAMES.get(row.priority, '?')} priority · ")
+    parts.append((line, ""))
+    parts.append(safe_line(f"assigned {row.assignee}" if row.assignee else "unassigned"))
+    if due:
+        parts.append((f" · due {due}", "bold $error" if overdue else ""))
+    if conv.snoozed_until:
+        parts.append((f" · snoozed until {_date(conv.snoozed_until)} UTC", "$warning"))
+    parts.append("\n")
+    waiting = f"; waiting {rel(now - row.last_at)}" if row.last_at and row.status in (
+        "new", "open") else ""
+    parts.append(join(("Why: ", "bold"), safe_line(conv.priority_reasons + waiting), "\n"))
+    if conv.tags:
+        parts.append(join(("Tags: ", "bold"), safe_line(", ".join(conv.tags)), "\n"))
+    if viewers:
+        parts.append(join(("Also here: ", "bold $warning"), safe_line(viewers), "\n"))
+    parts.append(_rule(f"Thread ({len(conv.messages)})"))
+    for m in conv.messages:
+        parts.append(_message(m, now, row.network))
+    if conv.outbox:
+        parts.append(_rule("Outbox"))
+        for o in conv.outbox:
+            mark = {"queued": "⧗ queued", "sending": "⇢ sending", "sent": "✓ sent",
+                    "failed": "✗ failed", "cancelled": "⊘ cancelled"}.get(o.state, o.state)
+            kind = "DM" if o.visibility == "direct" else "public reply"
+            parts.append(join((f"{mark} {kind} by ", "bold"), safe_line(o.agent),
+                              (f" {_ago(o.created_at, now)}", "$text-muted"), "\n",
+                              safe(_indent(o.text)), "\n"))
+            if o.state == "queued" and o.network not in ("mastodon", "bluesky"):
+                parts.append(("   no connector for this network yet: stays queued\n",
+                              "$text-muted"))
+            if o.last_error:
+                parts.append(join(("   error: ", "$error"), safe_line(o.last_error), "\n"))
+    if conv.notes:
+        parts.append(_rule(f"Notes ({len(conv.notes)}, all of this customer's conversations)"))
+        for n in conv.notes:
+            here = "" if n.conversation_id == row.id else f" on #{n.conversation_id}"
+            parts.append(join(("✎ ", "$accent"), safe_line(n.agent, "bold"),
+                              (f" {_ago(n.created_at, now)}{here}: ", "$text-muted"),
+                              safe(n.text), "\n"))
+    if conv.escalations:
+        parts.append(_rule("Escalations"))
+        for e in conv.escalations:
+            here = "" if e.conversation_id == row.id else f" on #{e.conversation_id}"
+            parts.append(join(("⇪ ", "$warning"), safe_line(e.target, "bold"),
+                              (f" ({e.status}) by ", ""), safe_line(e.agent),
+                              (f" {_ago(e.created_at, now)}{here}: ", "$text-muted"),
+                              safe(e.reason), "\n"))
+    convs = len({m.conversation_id for m in conv.history})
+    dms = sum(1 for m in conv.history if m.visibility == "direct")
+    parts.append(_rule(f"Customer history: {len(conv.history)} messages in {convs} other "
+                       f"conversations, {dms} in DMs"))
+    if not conv.history:
+        parts.append(("   no earlier contact\n", "$text-muted"))
+    for m in conv.history[-30:]:
+        parts.append(_message(m, now, row.network, show_conv=True))
+    if conv.events:
+        parts.append(_rule("Timeline"))
+        for ev in conv.events[-15:]:
+            detail = ""
+            if ev.after:
+                after = json.loads(ev.after)
+                detail = str(after.get("target") or after.get("text") or after.get("assignee")
+                             or "")
+            parts.append(join((f"{_date(ev.at)} ", "$text-muted"), safe_line(ev.agent, "bold"),
+                              (f" {ev.action} ", ""), safe_line(detail[:60]), "\n"))
+    return join(*parts)
+
+
+class ConversationDetail(VerticalScroll, can_focus=True):
+    """Scrollable detail of one conversation; `show(None)` shows a hint."""
+
+    DEFAULT_CSS = """
+    ConversationDetail { padding: 0 1; }
+    ConversationDetail > Static { width: 1fr; }
+    """
+
+    def __init__(self, now: Callable[[], int], *, id: str | None = None) -> None:  # noqa: A002
+        super().__init__(id=id)
+        self.now = now
+        self.body = Static("Select a conversation.", markup=False)
+
+    def compose(self):  # type: ignore[no-untyped-def]
+        yield self.body
+
+    def show(self, conv: Conversation | None, viewers: str = "") -> None:
+        if conv is None:
+            self.body.update("Nothing selected.")
+        else:
+            self.body.update(render_conversation(conv, self.now(), viewers))

@@ -1,0 +1,203 @@
+"""Provides QueueList: a virtual list of conversations drawn line by line (Line API).
+
+It never holds the whole queue: rows come from a window object by position as they scroll into
+view, so 1,000,000 conversations paint as fast as 100.
+
+BINDINGS:
+    j / down, k / up: move; pagedown / space, pageup: a page; g / home, G / end: ends;
+    enter: open the highlighted conversation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol
+
+from rich.segment import Segment
+from rich.style import Style
+from textual.binding import Binding
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from tuidesk.models import ConversationRow
+from tuidesk.services.display import clean_line, due_label, rel
+from tuidesk.services.priority import human_count
+
+NET = {"mastodon": "MA", "bluesky": "BS", "twitter": "TW"}
+MARK = {1: "!", 2: "↑", 3: " ", 4: "↓"}
+
+
+class RowSource(Protocol):
+    total: int
+
+    def get(self, index: int) -> ConversationRow | None: ...
+
+
+def columns(width: int) -> tuple[int, int, int, int]:
+    """(who, preview, status, assignee) widths for a line `width` cells wide."""
+    who = 22 if width >= 110 else 16
+    status, assignee = (9, 8) if width >= 100 else (5, 6)
+    fixed = 23 + who + status + assignee
+    return who, max(8, width - fixed), status, assignee
+
+
+def fit(text: str, width: int) -> str:
+    if len(text) > width:
+        return text[: max(0, width - 1)] + "…"
+    return text.ljust(width)
+
+
+def header_text(width: int) -> str:
+    who, preview, status, assignee = columns(width)
+    return (" " + "DUE".rjust(9) + " " + "NW" + " " + fit("CUSTOMER", who) + " "
+            + fit("LATEST MESSAGE", preview) + " " + fit("STATUS", status) + " "
+            + fit("AGENT", assignee) + " " + "AGE".rjust(4))
+
+
+class QueueList(ScrollView, can_focus=True):
+    BINDINGS = [
+        Binding("j,down", "cursor_down", "Down", show=False, id="queue.down"),
+        Binding("k,up", "cursor_up", "Up", show=False, id="queue.up"),
+        Binding("pagedown,space", "page_down", "Page down", show=False, id="queue.page_down"),
+        Binding("pageup", "page_up", "Page up", show=False, id="queue.page_up"),
+        Binding("g,home", "first", "First", show=False, id="queue.first"),
+        Binding("G,end", "last", "Last", show=False, id="queue.last"),
+        Binding("enter", "open", "Open", show=False, id="queue.open"),
+    ]
+    COMPONENT_CLASSES = {
+        "queue-list--cursor", "queue-list--overdue", "queue-list--urgent", "queue-list--high",
+        "queue-list--low", "queue-list--dim",
+    }
+    DEFAULT_CSS = """
+    QueueList { background: $surface; overflow-x: hidden; }
+    QueueList > .queue-list--cursor { background: $accent 30%; text-style: bold; }
+    QueueList:focus > .queue-list--cursor { background: $accent 60%; }
+    QueueList > .queue-list--overdue { color: $error; text-style: bold; }
+    QueueList > .queue-list--urgent { color: $error; text-style: bold; }
+    QueueList > .queue-list--high { color: $warning; text-style: bold; }
+    QueueList > .queue-list--low { color: $text-muted; }
+    QueueList > .queue-list--dim { color: $text-muted; }
+    """
+
+    cursor: reactive[int] = reactive(0, always_update=True)
+    """Position of the highlighted row in the view."""
+
+    class Highlighted(Message):
+        """The highlighted conversation changed (None when the view is empty)."""
+
+        def __init__(self, queue_list: QueueList, row: ConversationRow | None) -> None:
+            super().__init__()
+            self.queue_list = queue_list
+            self.row = row
+
+        @property
+        def control(self) -> QueueList:
+            return self.queue_list
+
+    class Opened(Message):
+        """Enter on a row."""
+
+        def __init__(self, queue_list: QueueList, row: ConversationRow) -> None:
+            super().__init__()
+            self.queue_list = queue_list
+            self.row = row
+
+        @property
+        def control(self) -> QueueList:
+            return self.queue_list
+
+    def __init__(self, now: Callable[[], int], *, id: str | None = None) -> None:  # noqa: A002
+        super().__init__(id=id)
+        self.source: RowSource | None = None
+        self.now = now
+
+    def set_source(self, source: RowSource, cursor: int = 0) -> None:
+        """Show another view (or search results); keeps the cursor in range."""
+        self.source = source
+        self.virtual_size = Size(self.size.width, source.total)
+        self.cursor = max(0, min(cursor, source.total - 1))
+        self.refresh()
+
+    @property
+    def current(self) -> ConversationRow | None:
+        return self.source.get(self.cursor) if self.source else None
+
+    def validate_cursor(self, value: int) -> int:
+        total = self.source.total if self.source else 0
+        return max(0, min(value, total - 1)) if total else 0
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        self.scroll_to_region(Region(0, new, 1, 1), animate=False, force=True, immediate=True)
+        self.refresh()
+        self.post_message(self.Highlighted(self, self.current))
+
+    def on_resize(self) -> None:
+        if self.source:
+            self.virtual_size = Size(self.size.width, self.source.total)
+
+    def action_cursor_down(self) -> None:
+        self.cursor += 1
+
+    def action_cursor_up(self) -> None:
+        self.cursor -= 1
+
+    def action_page_down(self) -> None:
+        self.cursor += max(1, self.size.height - 1)
+
+    def action_page_up(self) -> None:
+        self.cursor -= max(1, self.size.height - 1)
+
+    def action_first(self) -> None:
+        self.cursor = 0
+
+    def action_last(self) -> None:
+        self.cursor = (self.source.total - 1) if self.source else 0
+
+    def action_open(self) -> None:
+        row = self.current
+        if row is not None:
+            self.post_message(self.Opened(self, row))
+
+    def on_click(self, event: object) -> None:
+        y = getattr(event, "y", None)
+        if y is not None:
+            self.cursor = int(self.scroll_offset.y) + int(y)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        index = int(self.scroll_offset.y) + y
+        row = self.source.get(index) if self.source else None
+        base = self.rich_style
+        if row is None:
+            if index == 0 and self.source is not None and self.source.total == 0:
+                return Strip([Segment(fit("  Nothing here.", width), base)], width)
+            return Strip.blank(width, base)
+        style = base + self.get_component_rich_style("queue-list--cursor") \
+            if index == self.cursor else base
+        return Strip(self._segments(row, width, style), width).crop(0, width)
+
+    def _segments(self, row: ConversationRow, width: int, style: Style) -> list[Segment]:
+        who_w, preview_w, status_w, agent_w = columns(width)
+        due, overdue = due_label(row.due_at, self.now())
+        comp = self.get_component_rich_style
+        mark_style = {1: comp("queue-list--urgent"), 2: comp("queue-list--high"),
+                      4: comp("queue-list--low")}.get(row.priority)
+        who = clean_line(row.customer)
+        if row.followers:
+            who = f"{who} ({human_count(row.followers)})"
+        channel = "✉ " if row.channel == "direct" else ""
+        age = rel(self.now() - (row.last_at or row.created_at))
+        dim = style + comp("queue-list--dim")
+        return [
+            Segment(MARK.get(row.priority, " "), style + mark_style if mark_style else style),
+            Segment(due.rjust(9), style + comp("queue-list--overdue") if overdue else dim),
+            Segment(" " + NET.get(row.network, row.network[:2].upper()) + " ", dim),
+            Segment(fit(who, who_w) + " ", style),
+            Segment(fit(channel + clean_line(row.preview), preview_w) + " ", style),
+            Segment(fit(row.status, status_w) + " ", dim),
+            Segment(fit(clean_line(row.assignee or "-"), agent_w) + " ", dim),
+            Segment(age.rjust(4), dim),
+        ]

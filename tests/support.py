@@ -1,0 +1,46 @@
+"""Helpers shared by tests (import as `from support import ...`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from tuidesk.ui.app import TuideskApp
+    from tuidesk.ui.screens.queue import QueueScreen
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+#: 2026-11-20 12:00:00 UTC: every test sees the same "now".
+NOW = 1_795_176_000
+
+
+def shared_file(name: str) -> Path:
+    path = SHARED / name
+    if not path.exists():
+        pytest.skip(f"shared data not found: {path} (CI has ../shared beside the clone)")
+    return path
+
+
+
+def queue_screen(app: TuideskApp) -> QueueScreen:
+    from tuidesk.ui.screens.queue import QueueScreen
+
+    screen = app.screen
+    while not isinstance(screen, QueueScreen):
+        screen = app.screen_stack[-2]
+    return screen
+
+
+def screen_text(app: TuideskApp) -> str:
+    """What the terminal shows, as plain text (from the exported SVG's text nodes)."""
+    import html
+    import re
+
+    svg = app.export_screenshot()
+    rows: dict[str, list[str]] = {}
+    for y, text in re.findall(r'<text[^>]*y="([\d.]+)"[^>]*>(.*?)</text>', svg):
+        rows.setdefault(y, []).append(html.unescape(text))
+    return "\n".join("".join(parts) for _, parts in sorted(rows.items(),
+                                                           key=lambda kv: float(kv[0])))

@@ -1,0 +1,330 @@
+"""Pilot tests: every key on the queue screen does what the footer and help say."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import Input, TextArea
+
+from support import queue_screen, screen_text
+from tuidesk.services import Services
+from tuidesk.ui.app import TuideskApp
+from tuidesk.ui.screens.composer import ReplyComposerModal
+from tuidesk.ui.screens.escalate import EscalateModal
+from tuidesk.ui.screens.help import HelpModal
+from tuidesk.ui.screens.prompt import TextPromptModal
+from tuidesk.ui.screens.snooze import SnoozeModal
+from tuidesk.ui.widgets.conversation_detail import ConversationDetail
+from tuidesk.ui.widgets.queue_list import QueueList
+
+SIZE = (100, 30)
+
+
+def detail_text(app: TuideskApp) -> str:
+    return str(queue_screen(app).query_one(ConversationDetail).body.render())
+
+
+def move_to(app: TuideskApp, conversation_id: int) -> None:
+    screen = queue_screen(app)
+    for i in range(screen.window.total):
+        row = screen.window.get(i)
+        if row is not None and row.id == conversation_id:
+            screen.query_one(QueueList).cursor = i
+            return
+    raise AssertionError(f"#{conversation_id} not in view {screen.view}")
+
+
+def selected_id(app: TuideskApp) -> int:
+    row = queue_screen(app).selected
+    assert row is not None
+    return row.id
+
+
+async def test_queue_starts_on_inbox_sorted_by_due(app: TuideskApp, demo_services: Services
+                                                   ) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = queue_screen(app)
+        assert screen.view == "inbox"
+        expected = demo_services.inbox.page("inbox", None, 5)
+        assert screen.selected == expected[0]
+        dues = [r.due_at for r in expected]
+        assert dues == sorted(dues)
+        assert f"@{expected[0].customer}" in detail_text(app)
+        assert "Inbox" in screen_text(app)
+
+
+async def test_queue_cursor_keys(app: TuideskApp, demo_services: Services) -> None:
+    rows = demo_services.inbox.page("inbox", None, 1000)
+    async with app.run_test(size=SIZE) as pilot:
+        queue = app.screen.query_one(QueueList)
+        await pilot.press("j")
+        assert queue.cursor == 1 and selected_id(app) == rows[1].id
+        await pilot.press("down", "down")
+        assert queue.cursor == 3
+        await pilot.press("k", "up")
+        assert queue.cursor == 1
+        await pilot.press("G")
+        assert selected_id(app) == rows[-1].id
+        await pilot.press("g")
+        assert queue.cursor == 0
+        await pilot.press("end")
+        assert queue.cursor == len(rows) - 1
+        await pilot.press("home", "pagedown")
+        page = queue.cursor
+        assert page > 5
+        await pilot.press("space")
+        assert queue.cursor == 2 * page
+        await pilot.press("pageup")
+        assert queue.cursor == page
+        assert selected_id(app) == rows[page].id
+
+
+async def test_enter_opens_detail_and_escape_returns(app: TuideskApp) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        assert isinstance(app.focused, ConversationDetail)
+        await pilot.press("escape")
+        assert isinstance(app.focused, QueueList)
+
+
+@pytest.mark.parametrize(("key", "view"), [("1", "inbox"), ("2", "mine"), ("3", "pending"),
+                                          ("4", "escalated"), ("5", "snoozed"),
+                                          ("6", "resolved"), ("7", "all")])
+async def test_number_keys_switch_views(app: TuideskApp, demo_services: Services, key: str,
+                                        view: str) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("7" if key != "7" else "1")
+        await pilot.press(key)
+        screen = queue_screen(app)
+        assert screen.view == view
+        assert screen.window.total == demo_services.inbox.count(view)
+        first = demo_services.inbox.page(view, None, 1)
+        assert screen.selected == (first[0] if first else None)
+
+
+async def test_claim_and_claim_conflict(app: TuideskApp, demo_services: Services) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        cid = selected_id(app)
+        await pilot.press("c")
+        assert demo_services.inbox.row(cid).assignee == "tester"
+        await pilot.press("j")
+        other = selected_id(app)
+        demo_services.for_agent("sam").claim(other)
+        await pilot.press("c")
+        await pilot.pause()
+        assert demo_services.inbox.row(other).assignee == "sam"
+        assert any("Already claimed by sam" in n.message for n in app._notifications)
+
+
+async def test_assign_tag_note(app: TuideskApp, demo_services: Services) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        cid = selected_id(app)
+        await pilot.press("a")
+        assert isinstance(app.screen, TextPromptModal)
+        await pilot.press(*"kim", "enter")
+        assert demo_services.inbox.row(cid).assignee == "kim"
+        await pilot.press("7")  # All: the conversation stays visible whoever holds it
+        move_to(app, cid)
+        await pilot.pause()
+        assert selected_id(app) == cid
+        await pilot.press("t")
+        app.screen.query_one(Input).value = "billing, #Outage"
+        await pilot.press("enter")
+        assert demo_services.inbox.conversation(cid).tags == ("billing", "outage")
+        await pilot.press("n")
+        await pilot.press(*"called", "enter")
+        await pilot.pause()
+        assert "called" in detail_text(app)
+        notes = demo_services.inbox.conversation(cid).notes
+        assert notes[-1].text == "called" and notes[-1].agent == "tester"
+
+
+async def test_snooze_preset_and_custom(app: TuideskApp, demo_services: Services) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        cid = selected_id(app)
+        await pilot.press("s")
+        assert isinstance(app.screen, SnoozeModal)
+        await pilot.press("enter")  # first preset: 1 hour
+        row = demo_services.inbox.row(cid)
+        assert row.status == "snoozed"
+        assert demo_services.inbox.conversation(cid).snoozed_until == \
+            demo_services.inbox.clock() + 3600
+        second = selected_id(app)
+        assert second != cid  # it left the inbox
+        await pilot.press("s", "tab")
+        app.screen.query_one(Input).value = "yesterday"
+        await pilot.press("enter")
+        assert isinstance(app.screen, SnoozeModal)  # refused, inline error
+        app.screen.query_one(Input).value = "+2d"
+        await pilot.press("enter")
+        assert demo_services.inbox.conversation(second).snoozed_until == \
+            demo_services.inbox.clock() + 2 * 86400
+
+
+async def test_escalate_requires_reason(app: TuideskApp, demo_services: Services) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        cid = selected_id(app)
+        await pilot.press("e")
+        assert isinstance(app.screen, EscalateModal)
+        await pilot.press("ctrl+s")
+        assert isinstance(app.screen, EscalateModal)  # no reason: refused
+        assert isinstance(app.focused, Input)  # ... and the reason field has the focus
+        app.screen.query_one(Input).value = "needs a field visit"
+        await pilot.press("enter")
+        conv = demo_services.inbox.conversation(cid)
+        assert conv.row.status == "escalated"
+        assert conv.escalations[-1].target == "tier 3"
+        assert conv.escalations[-1].reason == "needs a field visit"
+
+
+async def test_resolve_reopen_undo(app: TuideskApp, demo_services: Services) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        cid = selected_id(app)
+        await pilot.press("x")
+        assert demo_services.inbox.row(cid).status == "resolved"
+        assert selected_id(app) != cid  # resolved work leaves the inbox
+        await pilot.press("u")
+        assert demo_services.inbox.row(cid).status == "new"
+        assert selected_id(app) == cid  # and undo brings it back where it was
+        await pilot.press("6")
+        resolved = selected_id(app)
+        await pilot.press("o")
+        assert demo_services.inbox.row(resolved).status in ("open", "pending")
+        assert [e.action for e in demo_services.inbox.events(limit=3)] == [
+            "resolve", "undo", "reopen"]
+
+
+async def test_undo_with_nothing_to_undo_warns(app: TuideskApp) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("u")
+        await pilot.pause()
+        assert any("Nothing to undo" in n.message for n in app._notifications)
+
+
+async def test_reply_with_saved_reply_goes_to_outbox(app: TuideskApp,
+                                                     demo_services: Services) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        cid = selected_id(app)
+        await pilot.press("d")
+        assert isinstance(app.screen, ReplyComposerModal)
+        assert app.screen.visibility == "direct"
+        await pilot.press("ctrl+r")
+        await pilot.press(*"outage", "enter")
+        assert isinstance(app.screen, ReplyComposerModal)
+        text = app.screen.query_one(TextArea).text
+        assert "there is a known outage" in text and "{customer}" not in text
+        assert "tester" in text
+        await pilot.press("ctrl+s")
+        outbox = demo_services.inbox.conversation(cid).outbox
+        assert outbox[-1].state == "queued" and outbox[-1].visibility == "direct"
+        assert demo_services.inbox.row(cid).status == "pending"
+        assert "queued" in detail_text(app) or selected_id(app) != cid
+
+
+async def test_composer_draft_survives_close(app: TuideskApp, demo_services: Services) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        cid = selected_id(app)
+        await pilot.press("r")
+        await pilot.press(*"hello")
+        await pilot.press("ctrl+t")  # toggles visibility and saves the draft at once
+        draft = demo_services.inbox.draft(cid)
+        assert draft is not None and draft.text == "hello"
+        await pilot.press("escape")
+        assert not isinstance(app.screen, ReplyComposerModal)
+        await pilot.press("r")
+        assert app.screen.query_one(TextArea).text == "hello"
+
+
+async def test_composer_refuses_over_limit(app: TuideskApp, demo_services: Services) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        cid = selected_id(app)
+        await pilot.press("r")
+        app.screen.query_one(TextArea).text = "x" * 600
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        assert isinstance(app.screen, ReplyComposerModal)
+        assert demo_services.inbox.conversation(cid).outbox == ()
+
+
+async def test_search_and_malformed_query(app: TuideskApp) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("slash")
+        assert isinstance(app.focused, Input)
+        app.focused.value = 'router AND "unclosed'
+        await pilot.press("enter")
+        screen = queue_screen(app)
+        assert screen.search_text is None
+        assert "Search" in str(screen.query_one("#search-error").render())
+        app.focused.value = "technician"
+        await pilot.press("enter")
+        assert screen.search_text == "technician"
+        assert screen.window.total > 0
+        assert "technician" in detail_text(app).lower()
+        await pilot.press("escape")
+        assert screen.search_text is None and screen.view == "inbox"
+
+
+async def test_help_lists_every_binding(app: TuideskApp) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpModal)
+        text = str(app.screen.query_one("#help-body").render())
+        for binding_id in ("queue.reply", "queue.claim", "queue.escalate", "queue.undo",
+                           "queue.search", "queue.down", "queue.open", "queue.view_all"):
+            assert binding_id in text
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpModal)
+
+
+async def test_palette_has_actions(app: TuideskApp) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        for title in ("Reply (r)", "Escalate (e)", "Snooze (s)", "Undo (u)"):
+            assert title in titles
+        await pilot.press("ctrl+p")
+        assert app.screen.__class__.__name__ == "CommandPalette"
+
+
+async def test_keymap_remaps_a_binding(demo_services: Services) -> None:
+    from dataclasses import replace
+
+    from tuidesk.cli import make_app
+
+    demo_services.settings = replace(demo_services.settings, keymap={"queue.claim": "C"})
+    app = make_app(demo_services)
+    async with app.run_test(size=SIZE) as pilot:
+        cid = selected_id(app)
+        await pilot.press("C")
+        assert demo_services.inbox.row(cid).assignee == "tester"
+
+
+async def test_quit(app: TuideskApp) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("q")
+        await pilot.pause()
+        assert not app.is_running
+
+
+async def test_changes_by_another_agent_appear(app: TuideskApp, demo_services: Services,
+                                               tmp_path) -> None:
+    from tuidesk.config import Settings
+    from tuidesk.services import open_services
+
+    async with app.run_test(size=SIZE) as pilot:
+        cid = selected_id(app)
+        other = open_services(demo_services.db_path, Settings(agent="sam"),
+                              demo_services.inbox.clock)
+        other.inbox.claim(cid)
+        other.close()
+        screen = queue_screen(app)
+        before = screen.window.total
+        screen._poll()
+        await pilot.pause()
+        # Claimed by someone else: it leaves my inbox at once...
+        assert screen.window.total == before - 1 and selected_id(app) != cid
+        await pilot.press("7")
+        move_to(app, cid)
+        await pilot.pause()
+        # ... and everyone sees who holds it.
+        assert "assigned sam" in detail_text(app)
