@@ -77,6 +77,7 @@ async def test_hostile_text_shows_literally(hostile_services: Services) -> None:
             _no_controls(detail)
             seen_details.append(detail)
             await pilot.press("j")
+            await pilot.pause(0.2)  # the detail follows once the cursor rests
         everything = "\n".join(seen_details)
         assert "[@click=app.quit]click me[/]" in everything
         assert "[link=https://evil.example]free money[/link]" in everything

@@ -325,6 +325,6 @@ async def test_changes_by_another_agent_appear(app: TuideskApp, demo_services: S
         assert screen.window.total == before - 1 and selected_id(app) != cid
         await pilot.press("7")
         move_to(app, cid)
-        await pilot.pause()
+        await pilot.pause(0.2)  # the detail follows once the cursor rests
         # ... and everyone sees who holds it.
         assert "assigned sam" in detail_text(app)

@@ -92,7 +92,10 @@ def generate(messages: int, now: int, seed: int = 7, customers: int | None = Non
     spread of follower counts; some answered, some waiting. Times end at `now`.
     """
     rng = random.Random(seed)
-    n_customers = customers or max(50, min(300, messages // 6))
+    # A few hundred customers for the interactive demo; at benchmark sizes about one
+    # customer per 8 messages, as in real support traffic.
+    n_customers = customers or (max(50, min(300, messages // 6)) if messages <= 20_000
+                                else messages // 8)
     people = []
     for i in range(n_customers):
         brand = BRANDS[i % len(BRANDS)]

@@ -327,15 +327,21 @@ class Store(QueriesMixin, ActionsMixin):
         ).split()
         rows = self._q(
             """
+            WITH repeat AS (
+                SELECT customer_id, count(*) AS n FROM conversations
+                WHERE customer_id IN (SELECT c.customer_id FROM conversations c
+                                      JOIN temp.touched t ON t.id = c.id)
+                GROUP BY customer_id
+            )
             SELECT c.id, c.status, c.assignee, c.created_at, c.last_at, c.last_inbound_at,
                 c.waiting_since, c.first_response_at, c.resolved_at, c.snoozed_until,
-                c.sentiment, cu.followers, coalesce(cu.vip, 0),
-                (SELECT count(*) FROM conversations c2 WHERE c2.customer_id = c.customer_id),
+                c.sentiment, cu.followers, coalesce(cu.vip, 0), coalesce(r.n, 0),
                 (SELECT max(m.created_at) FROM messages m
                  WHERE m.conversation_id = c.id AND m.direction = 'out'),
                 c.inbound_count, c.due_at
             FROM conversations c JOIN temp.touched t ON t.id = c.id
             LEFT JOIN customers cu ON cu.id = c.customer_id
+            LEFT JOIN repeat r ON r.customer_id = c.customer_id
             """
         )
         return [dict(zip(cols, r, strict=True)) for r in rows]

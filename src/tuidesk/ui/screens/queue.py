@@ -8,6 +8,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Input, Label, Static
 
 from tuidesk.errors import TuideskError
@@ -26,6 +27,8 @@ from tuidesk.ui.widgets.queue_list import QueueList, header_text
 VIEW_ORDER = [View.INBOX, View.MINE, View.PENDING, View.ESCALATED, View.SNOOZED,
               View.RESOLVED, View.ALL]
 #: Actions that need a highlighted conversation (disabled in the footer otherwise).
+#: Seconds the cursor must rest before the detail pane is redrawn.
+DETAIL_DELAY = 0.06
 NEEDS_ROW = {"reply", "dm", "claim", "assign", "tag", "note", "snooze", "escalate", "resolve",
              "reopen"}
 
@@ -54,8 +57,14 @@ class QueueScreen(Screen[None]):
         Binding("q", "app.quit", "Quit", id="app.quit"),
     ]
 
-    selected: reactive[ConversationRow | None] = reactive(None, bindings=True)
+    selected: reactive[ConversationRow | None] = reactive(None)
     """The highlighted conversation; actions are disabled while it is None."""
+
+    def watch_selected(self, old: ConversationRow | None, new: ConversationRow | None) -> None:
+        # Refreshing bindings recomposes the footer: only do it when actions become
+        # enabled or disabled, not on every cursor move (that cost ~20 ms per key).
+        if (old is None) != (new is None):
+            self.refresh_bindings()
 
     def __init__(self, services: Services) -> None:
         super().__init__()
@@ -66,6 +75,7 @@ class QueueScreen(Screen[None]):
         self.search_text: str | None = None
         self._data_version = -1
         self._wake_tick = 0
+        self._detail_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         now = self.inbox.clock
@@ -120,6 +130,9 @@ class QueueScreen(Screen[None]):
         self.query_one("#queue-header", Static).update(header_text(width))
 
     def _show_detail(self) -> None:
+        if self._detail_timer is not None:
+            self._detail_timer.stop()
+            self._detail_timer = None
         row = self.selected
         conv = self.inbox.conversation(row.id) if row is not None else None
         self.query_one(ConversationDetail).show(conv)
@@ -131,10 +144,15 @@ class QueueScreen(Screen[None]):
     def _highlighted(self, event: QueueList.Highlighted) -> None:
         if event.row != self.selected:
             self.selected = event.row
-            self._show_detail()
+            # Laying out a long history costs a few frames: while keys repeat, move the
+            # cursor at once and draw the detail when it rests (as mail clients do).
+            if self._detail_timer is not None:
+                self._detail_timer.stop()
+            self._detail_timer = self.set_timer(DETAIL_DELAY, self._show_detail)
 
     @on(QueueList.Opened)
     def _opened(self, event: QueueList.Opened) -> None:
+        self._show_detail()
         self.query_one(ConversationDetail).focus()
 
     def reload(self, keep_cursor: bool = True) -> None:

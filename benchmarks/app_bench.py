@@ -1,0 +1,93 @@
+"""App benchmarks: start to first painted queue, and per-keystroke cost, at a given DB.
+
+Run: python benchmarks/app_bench.py DB [DB ...]   (prints one JSON line per DB)
+
+"Keystroke cost" is the work a key triggers in tuidesk: the action, the store queries it
+makes, and rendering every visible line of the queue and the detail pane. Textual's own
+compositing cost is the same at any database size, so it is measured separately with Pilot
+(press + wait for the screen to be idle), which includes Textual's per-key test overhead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import statistics
+import sys
+import time
+
+from tuidesk.cli import make_app
+from tuidesk.config import Settings
+from tuidesk.services import open_services
+from tuidesk.ui.screens.queue import QueueScreen
+from tuidesk.ui.widgets.conversation_detail import ConversationDetail
+from tuidesk.ui.widgets.queue_list import QueueList
+
+SIZE = (120, 40)
+
+
+def pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    k = min(len(values) - 1, max(0, round(p / 100 * (len(values) - 1))))
+    return values[k]
+
+
+async def measure(db: str, repeats: int = 60) -> dict[str, object]:
+    t0 = time.perf_counter()
+    services = open_services(db, Settings(agent="bench"))
+    app = make_app(services)
+    result: dict[str, object] = {"db": db}
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, QueueScreen)
+        queue = screen.query_one(QueueList)
+        for y in range(queue.size.height):
+            queue.render_line(y)
+        result["first_paint_s"] = time.perf_counter() - t0
+        result["rows_in_view"] = screen.window.total
+        detail = screen.query_one(ConversationDetail)
+
+        def paint() -> None:
+            for y in range(queue.size.height):
+                queue.render_line(y)
+            detail.body.render()
+
+        def timed(fn) -> float:  # type: ignore[no-untyped-def]
+            s = time.perf_counter()
+            fn()
+            paint()
+            return (time.perf_counter() - s) * 1000
+
+        keys: dict[str, list[float]] = {"down": [], "page_down": [], "end": [], "open": [],
+                                       "search": []}
+        for i in range(repeats):
+            keys["down"].append(timed(queue.action_cursor_down))
+            keys["page_down"].append(timed(queue.action_page_down))
+            keys["open"].append(timed(lambda: screen._show_detail()))
+            keys["end"].append(timed(queue.action_last if i % 2 == 0 else queue.action_first))
+            if i < 20:
+                keys["search"].append(timed(lambda: screen._run_search("router")))
+                screen.action_view("inbox")
+        for name, values in keys.items():
+            result[f"{name}_p50_ms"] = statistics.median(values)
+            result[f"{name}_p99_ms"] = pct(values, 99)
+        # Wall time through Textual's input path (includes Pilot's fixed per-key overhead).
+        walls = []
+        for _ in range(20):
+            s = time.perf_counter()
+            await pilot.press("j")
+            await pilot.pause()
+            walls.append((time.perf_counter() - s) * 1000)
+        result["pilot_down_p50_ms"] = statistics.median(walls)
+    services.close()
+    return result
+
+
+def main() -> None:
+    for db in sys.argv[1:]:
+        print(json.dumps(asyncio.run(measure(db))), flush=True)
+
+
+if __name__ == "__main__":
+    main()
