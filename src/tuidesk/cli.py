@@ -105,10 +105,11 @@ def _ensure_demo(path: Path, settings: Settings, fresh: bool, seed: int, size: i
 def _with_progress(fn: Any, label: str, show: bool) -> Any:
     if not show:
         return fn(None)
+    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
     with Progress("{task.description}", BarColumn(), MofNCompleteColumn(),
-                  TimeRemainingColumn(), transient=True, stderr=True) as bar:
+                  TimeRemainingColumn(), transient=True, console=Console(stderr=True)) as bar:
         task = bar.add_task(label, total=None)
 
         def cb(done: int, total: int) -> None:

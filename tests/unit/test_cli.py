@@ -92,3 +92,13 @@ def test_module_entry_point() -> None:
     proc = subprocess.run([sys.executable, "-m", "tuidesk", "--version"], capture_output=True,
                           text=True, timeout=60)
     assert proc.returncode == 0 and proc.stdout.startswith("tuidesk ")
+
+
+def test_progress_bar_path_runs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The bar is drawn only on a terminal; run that path explicitly."""
+    from tuidesk.cli import _with_progress
+
+    calls = []
+    result = _with_progress(lambda cb: (cb(1, 2), cb(2, 2), calls.append(1), "ok")[-1],
+                            "Working", True)
+    assert result == "ok" and calls == [1]
