@@ -328,3 +328,18 @@ async def test_changes_by_another_agent_appear(app: TuideskApp, demo_services: S
         await pilot.pause(0.2)  # the detail follows once the cursor rests
         # ... and everyone sees who holds it.
         assert "assigned sam" in detail_text(app)
+
+
+async def test_action_in_search_results_keeps_the_conversation(app: TuideskApp,
+                                                               demo_services: Services) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("slash", *"outage", "enter")
+        assert not queue_screen(app).query_one("#search-box").display
+        screen = queue_screen(app)
+        free = [r for r in screen.window.rows if r.assignee is None][2]
+        move_to(app, free.id)
+        cid = free.id
+        await pilot.press("c")
+        assert selected_id(app) == cid
+        assert demo_services.inbox.row(cid).assignee == "tester"
+        assert f"#{cid}" in detail_text(app)

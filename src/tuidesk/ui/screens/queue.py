@@ -156,20 +156,22 @@ class QueueScreen(Screen[None]):
         self.query_one(ConversationDetail).focus()
 
     def reload(self, keep_cursor: bool = True) -> None:
-        """Re-read the current view after a change (here or by another agent)."""
+        """Re-read the current view or search after a change (here or by another agent)."""
         queue = self.query_one(QueueList)
         cursor = queue.cursor if keep_cursor else 0
-        if isinstance(self.window, QueueWindow):
-            self.window.refresh()
-            # Stay on the same conversation if it is still in the view and nearby.
-            if keep_cursor and self.selected is not None:
-                self.window.get(cursor)
-                found = self.window.index_of(self.selected.id)
-                if found is not None:
-                    cursor = found
+        if isinstance(self.window, ListWindow):
+            try:
+                self.window = ListWindow(self.inbox.search(self.search_text or ""), "search")
+            except TuideskError:
+                pass
         else:
-            self._run_search(self.search_text or "", quiet=True)
-            return
+            self.window.refresh()
+        # Stay on the same conversation if it is still in the view and nearby.
+        if keep_cursor and self.selected is not None:
+            self.window.get(cursor)
+            found = self.window.index_of(self.selected.id)
+            if found is not None:
+                cursor = found
         self._show_window(cursor)
 
     def _poll(self) -> None:
@@ -354,18 +356,18 @@ class QueueScreen(Screen[None]):
     @on(Input.Submitted, "#search")
     def _search_submitted(self, event: Input.Submitted) -> None:
         if self._run_search(event.value):
+            self.query_one("#search-box").display = False
             self.query_one(QueueList).focus()
 
-    def _run_search(self, text: str, quiet: bool = False) -> bool:
+    def _run_search(self, text: str) -> bool:
         if not text.strip():
             self.action_view(self.view)
             return True
         try:
             rows = self.inbox.search(text)
         except TuideskError as exc:
-            if not quiet:
-                self.query_one("#search-error", Label).update(
-                    join(("✗ ", "$error"), safe_line(exc.msg, "$error")))
+            self.query_one("#search-error", Label).update(
+                join(("✗ ", "$error"), safe_line(exc.msg, "$error")))
             return False
         self.query_one("#search-error", Label).update(f"{len(rows)} conversations")
         self.search_text = text
