@@ -151,6 +151,10 @@ async def test_snooze_preset_and_custom(app: TuideskApp, demo_services: Services
             demo_services.inbox.clock() + 3600
         second = selected_id(app)
         assert second != cid  # it left the inbox
+        await pilot.press("5")
+        lines = [app.screen.query_one(QueueList).render_line(y).text for y in range(3)]
+        assert any("wakes 1h" in line for line in lines)
+        await pilot.press("1")
         await pilot.press("s", "tab")
         app.screen.query_one(Input).value = "yesterday"
         await pilot.press("enter")
@@ -218,7 +222,11 @@ async def test_reply_with_saved_reply_goes_to_outbox(app: TuideskApp,
         outbox = demo_services.inbox.conversation(cid).outbox
         assert outbox[-1].state == "queued" and outbox[-1].visibility == "direct"
         assert demo_services.inbox.row(cid).status == "pending"
-        assert "queued" in detail_text(app) or selected_id(app) != cid
+        await pilot.press("7")
+        move_to(app, cid)
+        await pilot.pause(0.2)
+        assert "queued DM by tester" in detail_text(app)
+        assert "stays queued until one delivers it" in detail_text(app)
 
 
 async def test_composer_draft_survives_close(app: TuideskApp, demo_services: Services) -> None:

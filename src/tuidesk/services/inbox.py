@@ -18,6 +18,9 @@ Key = tuple[int, int]
 class InboxService:
     """What the UI and CLI call; it never returns rows, only models."""
 
+    delivery_networks: frozenset[str] = frozenset()
+    """Networks whose outbox is delivered by a connector; replies to others stay queued."""
+
     def __init__(self, store: Store, agent: str, sla: SlaPolicy | None = None,
                  clock: Clock = system_clock) -> None:
         self.store = store

@@ -135,7 +135,8 @@ class QueueScreen(Screen[None]):
             self._detail_timer = None
         row = self.selected
         conv = self.inbox.conversation(row.id) if row is not None else None
-        self.query_one(ConversationDetail).show(conv)
+        self.query_one(ConversationDetail).show(conv,
+                                                deliverable=self.inbox.delivery_networks)
 
     def on_resize(self) -> None:
         self.call_after_refresh(self._update_bar)

@@ -34,9 +34,11 @@ def presets(now: int) -> list[tuple[str, int]]:
     day = datetime.fromtimestamp(now, UTC).replace(hour=9, minute=0, second=0, microsecond=0)
     tomorrow = day + timedelta(days=1)
     monday = day + timedelta(days=(7 - day.weekday()) or 7)
+    if monday == tomorrow:
+        monday += timedelta(days=7)
     return [("1 hour", now + 3600), ("4 hours", now + 4 * 3600),
-            (f"tomorrow 09:00 UTC ({tomorrow:%a %d})", int(tomorrow.timestamp())),
-            (f"Monday 09:00 UTC ({monday:%d %b})", int(monday.timestamp()))]
+            (f"tomorrow 09:00 UTC ({tomorrow:%a %d %b})", int(tomorrow.timestamp())),
+            (f"next Monday 09:00 UTC ({monday:%a %d %b})", int(monday.timestamp()))]
 
 
 class SnoozeModal(ModalScreen[int | None]):

@@ -44,7 +44,8 @@ def _indent(text: str) -> str:
     return "\n".join("   " + line for line in text.splitlines() or [""])
 
 
-def render_conversation(conv: Conversation, now: int, viewers: str = "") -> Content:
+def render_conversation(conv: Conversation, now: int, viewers: str = "",
+                        deliverable: frozenset[str] = frozenset()) -> Content:
     """Everything an agent must know before answering, as one block of literal text."""
     row, cust = conv.row, conv.customer
     parts: list[Content | str | tuple[str, str]] = []
@@ -92,9 +93,9 @@ def render_conversation(conv: Conversation, now: int, viewers: str = "") -> Cont
             parts.append(join((f"{mark} {kind} by ", "bold"), safe_line(o.agent),
                               (f" {_ago(o.created_at, now)}", "$text-muted"), "\n",
                               safe(_indent(o.text)), "\n"))
-            if o.state == "queued" and o.network not in ("mastodon", "bluesky"):
-                parts.append(("   no connector for this network yet: stays queued\n",
-                              "$text-muted"))
+            if o.state == "queued" and o.network not in deliverable:
+                parts.append((f"   no {o.network} connector configured: the reply stays "
+                              "queued until one delivers it\n", "$warning"))
             if o.last_error:
                 parts.append(join(("   error: ", "$error"), safe_line(o.last_error), "\n"))
     if conv.notes:
@@ -149,8 +150,9 @@ class ConversationDetail(VerticalScroll, can_focus=True):
     def compose(self):  # type: ignore[no-untyped-def]
         yield self.body
 
-    def show(self, conv: Conversation | None, viewers: str = "") -> None:
+    def show(self, conv: Conversation | None, viewers: str = "",
+             deliverable: frozenset[str] = frozenset()) -> None:
         if conv is None:
             self.body.update("Nothing selected.")
         else:
-            self.body.update(render_conversation(conv, self.now(), viewers))
+            self.body.update(render_conversation(conv, self.now(), viewers, deliverable))

@@ -182,6 +182,8 @@ class QueueList(ScrollView, can_focus=True):
     def _segments(self, row: ConversationRow, width: int, style: Style) -> list[Segment]:
         who_w, preview_w, status_w, agent_w = columns(width)
         due, overdue = due_label(row.due_at, self.now())
+        if row.status == "snoozed":
+            due, overdue = f"wakes {rel(max(0, row.sort_key - self.now()))}", False
         comp = self.get_component_rich_style
         mark_style = {1: comp("queue-list--urgent"), 2: comp("queue-list--high"),
                       4: comp("queue-list--low")}.get(row.priority)
