@@ -44,3 +44,13 @@ def screen_text(app: TuideskApp) -> str:
         rows.setdefault(y, []).append(html.unescape(text))
     return "\n".join("".join(parts) for _, parts in sorted(rows.items(),
                                                            key=lambda kv: float(kv[0])))
+
+
+async def settle(pilot: object) -> None:
+    """Wait until the detail pane has caught up with the cursor (it redraws once it rests)."""
+    app = pilot.app  # type: ignore[attr-defined]
+    for _ in range(100):
+        await pilot.pause(0.03)  # type: ignore[attr-defined]
+        if queue_screen(app)._detail_timer is None:
+            return
+    raise AssertionError("the detail pane never caught up")

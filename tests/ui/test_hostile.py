@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Static
 
-from support import NOW, queue_screen
+from support import NOW, queue_screen, settle
 from tuidesk.cli import make_app
 from tuidesk.config import Settings
 from tuidesk.services import Services, open_services
@@ -77,7 +77,7 @@ async def test_hostile_text_shows_literally(hostile_services: Services) -> None:
             _no_controls(detail)
             seen_details.append(detail)
             await pilot.press("j")
-            await pilot.pause(0.2)  # the detail follows once the cursor rests
+            await settle(pilot)
         everything = "\n".join(seen_details)
         assert "[@click=app.quit]click me[/]" in everything
         assert "[link=https://evil.example]free money[/link]" in everything

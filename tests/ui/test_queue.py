@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Input, TextArea
 
-from support import queue_screen, screen_text
+from support import queue_screen, screen_text, settle
 from tuidesk.services import Services
 from tuidesk.ui.app import TuideskApp
 from tuidesk.ui.screens.composer import ReplyComposerModal
@@ -224,7 +224,7 @@ async def test_reply_with_saved_reply_goes_to_outbox(app: TuideskApp,
         assert demo_services.inbox.row(cid).status == "pending"
         await pilot.press("7")
         move_to(app, cid)
-        await pilot.pause(0.2)
+        await settle(pilot)
         assert "queued DM by tester" in detail_text(app)
         assert "stays queued until one delivers it" in detail_text(app)
 
@@ -333,7 +333,7 @@ async def test_changes_by_another_agent_appear(app: TuideskApp, demo_services: S
         assert screen.window.total == before - 1 and selected_id(app) != cid
         await pilot.press("7")
         move_to(app, cid)
-        await pilot.pause(0.2)  # the detail follows once the cursor rests
+        await settle(pilot)
         # ... and everyone sees who holds it.
         assert "assigned sam" in detail_text(app)
 
