@@ -77,6 +77,9 @@ def _parser() -> argparse.ArgumentParser:
     lg.add_argument("--conversation", type=int, metavar="ID")
     lg.add_argument("--limit", type=int, default=1000)
     lg.add_argument("--json", action="store_true")
+    from tuidesk.cli_net import add_parsers
+
+    add_parsers(sub, common)
     return p
 
 
@@ -210,9 +213,22 @@ def main(argv: Sequence[str] | None = None, clock: Clock = system_clock) -> int:
                 return EXIT_OK
             services = _ensure_demo(path, settings, getattr(args, "fresh", False),
                                     getattr(args, "seed", 7), 2000, clock, sys.stderr.isatty())
+        elif command == "account":
+            from tuidesk.cli_net import cmd_account
+
+            return cmd_account(args)
         else:
-            services = open_services(args.db or default_db_path(), settings, clock)
+            parts: dict[str, Any] = {}
+            if command in (None, "sync"):
+                from tuidesk.cli_net import network_parts
+
+                parts = network_parts(clock)
+            services = open_services(args.db or default_db_path(), settings, clock, **parts)
         try:
+            if command == "sync":
+                from tuidesk.cli_net import cmd_sync
+
+                return cmd_sync(args, services)
             if command == "import":
                 return cmd_import(args, services)
             if command == "list":

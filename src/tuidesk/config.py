@@ -38,6 +38,10 @@ class Settings:
     """Binding id -> keys, e.g. {"queue.claim": "c"}; see the README's key table."""
     brand_name: str = ""
     """Name used for {brand} in saved replies when a conversation's brand has none."""
+    sync_interval: float = 60.0
+    """Seconds between background syncs in the app."""
+    sending_stale_after: int = 120
+    """Seconds after which a reply left in 'sending' by a dead process is tried again."""
 
 
 def _minutes(section: Any, name: str) -> dict[int, int]:
@@ -77,4 +81,6 @@ def load_settings(path: Path | None = None, agent: str | None = None) -> Setting
         next_response=_minutes(sla.get("next_response"), "next_response"),
         keymap=dict(keymap),
         brand_name=str(data.get("brand_name", "")),
+        sync_interval=float(data.get("sync", {}).get("interval", 60.0)),
+        sending_stale_after=int(data.get("sync", {}).get("stale_after", 120)),
     )

@@ -88,6 +88,10 @@ class MessageIn:
     url: str | None = None
     raw: str | None = None
     sentiment: float | None = None
+    keyword: str | None = None
+    """The keyword rule that found this post (it did not mention the brand)."""
+    keyword_severity: int = 0
+    """0 none, 1 low, 2 medium, 3 high."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,3 +240,57 @@ class Conversation:
     escalations: tuple[Escalation, ...]
     events: tuple[Event, ...]
     outbox: tuple[OutboxItem, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """An outbox item claimed for sending, with what a connector needs to post it."""
+
+    outbox_id: int
+    conversation_id: int
+    network: str
+    text: str
+    visibility: str
+    idempotency_key: str
+    created_at: int
+    attempts: int
+    in_reply_to: str | None
+    """Remote id of the customer message answered."""
+    parent_raw: str | None
+    """That message's raw payload (Bluesky needs its cid and thread root)."""
+    customer: str
+    brand: str
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteRef:
+    """Where a delivered reply now lives."""
+
+    remote_id: str
+    url: str | None = None
+    raw: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    messages: list[MessageIn]
+    cursor: str | None
+    """Opaque position to resume from next time (None: keep the old one)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SyncStatus:
+    account: str
+    last_sync_at: int | None
+    last_error: str | None
+    last_error_at: int | None
+    fetched: int
+
+
+@dataclass(frozen=True, slots=True)
+class KeywordRule:
+    brand: str
+    """Account name the rule belongs to."""
+    term: str
+    """A word, phrase or #hashtag."""
+    severity: int = 1

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from tuidesk.config import Settings
+from tuidesk.connectors.base import Connector
+from tuidesk.models import KeywordRule
 from tuidesk.services.clock import Clock, system_clock
 from tuidesk.services.inbox import InboxService
 from tuidesk.services.ingest import IngestService
 from tuidesk.services.priority import SlaPolicy
+from tuidesk.services.sync import SyncService
 from tuidesk.store import Store
 
 
@@ -22,6 +26,15 @@ class Services:
     settings: Settings
     db_path: str
     _store: Store
+    sync: SyncService | None = None
+    """Present when accounts are configured: fetches mentions and delivers the outbox."""
+    _closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+    async def aclose(self) -> None:
+        """Close network clients (the store stays open until close())."""
+        for closer in self._closers:
+            await closer()
+        self._closers.clear()
 
     def for_agent(self, agent: str) -> InboxService:
         return InboxService(self._store, agent, self.inbox.sla, self.inbox.clock)
@@ -36,15 +49,24 @@ def sla_from(settings: Settings) -> SlaPolicy:
                      next_response=base.next_response | settings.next_response)
 
 
-def open_services(db_path: str | Path, settings: Settings, clock: Clock = system_clock
-                  ) -> Services:
-    """Open the database and wire the services (the CLI's and tests' composition root)."""
+def open_services(
+    db_path: str | Path, settings: Settings, clock: Clock = system_clock,
+    connectors: Sequence[Connector] = (), rules: dict[str, list[KeywordRule]] | None = None,
+    closers: Sequence[Callable[[], Awaitable[None]]] = (),
+) -> Services:
+    """Open the database and wire the services (the CLI's and tests' composition root).
+
+    Args:
+        connectors: one per brand account (built by the CLI); none means no sync.
+        closers: async functions that release the connectors' HTTP clients.
+    """
     store = Store.open(db_path)
     sla = sla_from(settings)
-    return Services(
-        inbox=InboxService(store, settings.agent, sla, clock),
-        ingest=IngestService(store, sla, clock),
-        settings=settings,
-        db_path=str(db_path),
-        _store=store,
-    )
+    inbox = InboxService(store, settings.agent, sla, clock)
+    ingest = IngestService(store, sla, clock)
+    sync = SyncService(store, ingest, connectors, rules, clock,
+                       stale_after=settings.sending_stale_after) if connectors else None
+    if sync is not None:
+        inbox.delivery_networks = sync.networks
+    return Services(inbox=inbox, ingest=ingest, settings=settings, db_path=str(db_path),
+                    _store=store, sync=sync, _closers=list(closers))

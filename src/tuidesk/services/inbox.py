@@ -7,7 +7,15 @@ import uuid
 from typing import Any
 
 from tuidesk.errors import ActionError
-from tuidesk.models import Conversation, ConversationRow, Draft, Event, SavedReply, Status
+from tuidesk.models import (
+    Conversation,
+    ConversationRow,
+    Draft,
+    Event,
+    OutboxItem,
+    SavedReply,
+    Status,
+)
 from tuidesk.services.clock import Clock, system_clock
 from tuidesk.services.priority import SlaPolicy, place
 from tuidesk.store import Store
@@ -80,6 +88,9 @@ class InboxService:
 
     def stats(self) -> dict[str, int]:
         return self.store.stats()
+
+    def outbox_counts(self) -> dict[str, int]:
+        return self.store.outbox_counts()
 
     def data_version(self) -> int:
         return self.store.data_version()
@@ -191,6 +202,24 @@ class InboxService:
             self._act(conversation_id, "reply", {"status": Status.PENDING},
                       {"outbox_id": outbox_id, "visibility": visibility, "text": text})
         return outbox_id
+
+    def failed_reply(self, conversation_id: int) -> OutboxItem | None:
+        """The most recent reply the server refused, if any (to retry or edit)."""
+        failed = [o for o in self.store.outbox_of(conversation_id) if o.state == "failed"]
+        return failed[-1] if failed else None
+
+    def retry_reply(self, outbox_id: int) -> None:
+        """Queue a failed reply again, unchanged (same idempotency key)."""
+        with self.store.write():
+            if not self.store.retry_outbox(outbox_id, self.clock()):
+                raise ActionError("Only a failed reply can be retried.")
+            cid = self.store.outbox_conversation(outbox_id)
+            self._act(cid, "retry", {}, {"outbox_id": outbox_id})
+
+    def discard_failed(self, outbox_id: int) -> None:
+        """Cancel a failed reply (its text goes back to the composer to be edited)."""
+        with self.store.write():
+            self.store.cancel_outbox(outbox_id, self.clock())
 
     def save_draft(self, conversation_id: int, text: str, visibility: str) -> None:
         with self.store.write():

@@ -202,8 +202,11 @@ class IngestService:
         if conv is None:
             conv = store.conversation_for(
                 m.network, ckey[1], brand_id, customer_id,
-                "direct" if m.visibility == "direct" else "public", m.created_at)
+                "direct" if m.visibility == "direct" else "public", m.created_at,
+                m.keyword, m.keyword_severity)
             conv_cache[ckey] = conv
+            if m.keyword:
+                store.add_tags(conv, [f"keyword:{m.keyword.lstrip('#').lower()}"])
         return (m, conv, customer_id, brand_id)
 
     def _rederive(self, conversation_ids: Iterable[int]) -> None:

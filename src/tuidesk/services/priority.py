@@ -32,11 +32,16 @@ def human_count(n: int) -> str:
 
 
 def score(
-    sentiment: float | None, followers: int | None, vip: bool, repeat: int
+    sentiment: float | None, followers: int | None, vip: bool, repeat: int,
+    keyword: str | None = None, keyword_severity: int = 0,
 ) -> tuple[int, str]:
     """Priority (1 urgent .. 4 low) and the reasons that made it, for the detail pane."""
     points = 0
     reasons: list[str] = []
+    if keyword and keyword_severity:
+        points += keyword_severity
+        level = {1: "low", 2: "medium", 3: "high"}.get(keyword_severity, "?")
+        reasons.append(f"keyword rule {keyword} ({level}) +{keyword_severity}")
     if sentiment is not None:
         if sentiment <= -0.5:
             points += 3
@@ -107,7 +112,8 @@ def derive_after_messages(inputs: dict[str, Any], sla: SlaPolicy) -> dict[str, A
         else:
             status = "open" if customer_waiting else "pending"
     prio, reasons = score(inputs.get("sentiment"), inputs.get("followers"),
-                          bool(inputs.get("vip")), int(inputs.get("repeat") or 0))
+                          bool(inputs.get("vip")), int(inputs.get("repeat") or 0),
+                          inputs.get("keyword"), int(inputs.get("keyword_severity") or 0))
     state = {"id": inputs["id"], "status": status, "priority": prio, "reasons": reasons,
              "resolved_at": resolved_at}
     state.update(place(status, inputs, prio, sla))

@@ -89,6 +89,12 @@ class ActionsMixin:
             [(conversation_id, t) for t in tags],
         )
 
+    def add_tags(self, conversation_id: int, tags: Iterable[str]) -> None:
+        self.db.conn.executemany(
+            "INSERT OR IGNORE INTO conversation_tags (conversation_id, tag) VALUES (?, ?)",
+            [(conversation_id, t) for t in tags],
+        )
+
     def add_note(self, conversation_id: int, agent: str, text: str, at: int) -> int:
         return int(self._one(
             "INSERT INTO notes (conversation_id, customer_id, agent, text, created_at) "

@@ -13,6 +13,7 @@ from sqlite_utils import Database
 from tuidesk.errors import SchemaError, StoreError
 from tuidesk.models import MessageIn
 from tuidesk.store.actions import ActionsMixin
+from tuidesk.store.delivery import DeliveryMixin
 from tuidesk.store.migrations import APPLICATION_ID, MIGRATIONS, known_names
 from tuidesk.store.queries import QueriesMixin
 
@@ -58,7 +59,7 @@ def _check_existing(path: Path) -> None:
         )
 
 
-class Store(QueriesMixin, ActionsMixin):
+class Store(QueriesMixin, ActionsMixin, DeliveryMixin):
     """The only place that speaks SQL. Methods take and return plain values and models."""
 
     def __init__(self, db: Database, path: str) -> None:
@@ -206,20 +207,26 @@ class Store(QueriesMixin, ActionsMixin):
         customer_id: int | None,
         channel: str,
         created_at: int,
+        keyword: str | None = None,
+        keyword_severity: int = 0,
     ) -> int:
         """The id of the conversation named (network, thread_key), created if new."""
         return int(
             self._one(
                 """
                 INSERT INTO conversations
-                    (network, thread_key, brand_id, customer_id, channel, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
+                    (network, thread_key, brand_id, customer_id, channel, created_at, updated_at,
+                     keyword, keyword_severity)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (network, thread_key) DO UPDATE SET
                     customer_id = coalesce(customer_id, excluded.customer_id),
-                    created_at = min(created_at, excluded.created_at)
+                    created_at = min(created_at, excluded.created_at),
+                    keyword = coalesce(keyword, excluded.keyword),
+                    keyword_severity = max(keyword_severity, excluded.keyword_severity)
                 RETURNING id
                 """,
-                (network, thread_key, brand_id, customer_id, channel, created_at, created_at),
+                (network, thread_key, brand_id, customer_id, channel, created_at, created_at,
+                 keyword, keyword_severity),
             )
         )
 
@@ -323,7 +330,7 @@ class Store(QueriesMixin, ActionsMixin):
         cols = (
             "id status assignee created_at last_at last_inbound_at waiting_since "
             "first_response_at resolved_at snoozed_until sentiment followers vip repeat "
-            "last_out inbound_count due_at"
+            "last_out inbound_count due_at keyword keyword_severity"
         ).split()
         rows = self._q(
             """
@@ -338,7 +345,7 @@ class Store(QueriesMixin, ActionsMixin):
                 c.sentiment, cu.followers, coalesce(cu.vip, 0), coalesce(r.n, 0),
                 (SELECT max(m.created_at) FROM messages m
                  WHERE m.conversation_id = c.id AND m.direction = 'out'),
-                c.inbound_count, c.due_at
+                c.inbound_count, c.due_at, c.keyword, c.keyword_severity
             FROM conversations c JOIN temp.touched t ON t.id = c.id
             LEFT JOIN customers cu ON cu.id = c.customer_id
             LEFT JOIN repeat r ON r.customer_id = c.customer_id

@@ -183,6 +183,26 @@ def m003_count_index(db: Database) -> None:
     db.execute("CREATE INDEX conv_bucket_assignee ON conversations (bucket, assignee)")
 
 
+@MIGRATIONS()
+def m004_sync_and_delivery(db: Database) -> None:
+    """Per-account sync state, outbox retry scheduling, keyword-rule matches."""
+    db.executescript(
+        """
+        CREATE TABLE sync_state (
+            account TEXT PRIMARY KEY,
+            cursor TEXT,
+            last_sync_at INTEGER,
+            last_error TEXT,
+            last_error_at INTEGER,
+            fetched INTEGER NOT NULL DEFAULT 0
+        );
+        ALTER TABLE outbox ADD COLUMN next_attempt_at INTEGER;
+        ALTER TABLE conversations ADD COLUMN keyword TEXT;
+        ALTER TABLE conversations ADD COLUMN keyword_severity INTEGER NOT NULL DEFAULT 0;
+        """
+    )
+
+
 def known_names() -> list[str]:
     """Names of every migration this code knows, in order."""
     return [m.name for m in MIGRATIONS._migrations]

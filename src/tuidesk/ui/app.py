@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.worker import Worker, WorkerState
 
+from tuidesk.errors import TuideskError
 from tuidesk.services import Services
+from tuidesk.ui.messages import SyncFinished
 from tuidesk.ui.screens.queue import QueueScreen
 
 
@@ -16,7 +20,9 @@ class TuideskApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "tuidesk"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
-    BINDINGS = [Binding("ctrl+c", "quit", "Quit", show=False, id="app.ctrl_c")]
+    BINDINGS = [Binding("ctrl+c", "quit", "Quit", show=False, id="app.ctrl_c"),
+                Binding("S", "sync", "Sync now", show=False, id="app.sync",
+                        tooltip="Fetch mentions and deliver the outbox now")]
     ENABLE_COMMAND_PALETTE = True
 
     def __init__(self, services: Services) -> None:
@@ -27,6 +33,39 @@ class TuideskApp(App[None]):
         if self.services.settings.keymap:
             self.set_keymap(self.services.settings.keymap)
         self.push_screen(QueueScreen(self.services))
+        if self.services.sync is not None:
+            self.set_interval(self.services.settings.sync_interval, self.action_sync)
+            self.call_later(self.action_sync)
+
+    async def on_unmount(self) -> None:
+        await self.services.aclose()
+
+    def action_sync(self) -> None:
+        if self.services.sync is None:
+            self.notify("No accounts configured: see `tuidesk account add`.",
+                        severity="warning", markup=False)
+            return
+        self.run_sync()
+
+    @work(exclusive=True, group="sync", exit_on_error=False)
+    async def run_sync(self) -> None:
+        """Fetch and deliver on the event loop; the store is only touched from this thread."""
+        assert self.services.sync is not None
+        report = await self.services.sync.run_once()
+        self.screen.post_message(SyncFinished(report))
+        for screen in self.screen_stack:
+            if isinstance(screen, QueueScreen) and screen is not self.screen:
+                screen.post_message(SyncFinished(report))
+
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        if event.state != WorkerState.ERROR:
+            return
+        error = event.worker.error
+        if isinstance(error, TuideskError):
+            self.notify(error.msg, title=error.title, severity="error", markup=False)
+        elif error is not None:
+            raise error
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """Every queue action is also in the command palette (Ctrl+P)."""

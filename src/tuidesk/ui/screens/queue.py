@@ -14,7 +14,9 @@ from textual.widgets import Footer, Input, Label, Static
 from tuidesk.errors import TuideskError
 from tuidesk.models import VIEW_TITLES, ConversationRow, View
 from tuidesk.services import Services
+from tuidesk.services.display import rel
 from tuidesk.services.queue_window import ListWindow, QueueWindow
+from tuidesk.ui.messages import SyncFinished
 from tuidesk.ui.screens.composer import ReplyComposerModal
 from tuidesk.ui.screens.escalate import EscalateModal
 from tuidesk.ui.screens.help import HelpModal
@@ -30,7 +32,7 @@ VIEW_ORDER = [View.INBOX, View.MINE, View.PENDING, View.ESCALATED, View.SNOOZED,
 #: Seconds the cursor must rest before the detail pane is redrawn.
 DETAIL_DELAY = 0.06
 NEEDS_ROW = {"reply", "dm", "claim", "assign", "tag", "note", "snooze", "escalate", "resolve",
-             "reopen"}
+             "reopen", "retry"}
 
 
 class QueueScreen(Screen[None]):
@@ -51,6 +53,8 @@ class QueueScreen(Screen[None]):
         Binding("x", "resolve", "Resolve", tooltip="Mark resolved", id="queue.resolve"),
         Binding("o", "reopen", "Reopen", show=False, tooltip="Reopen", id="queue.reopen"),
         Binding("u", "undo", "Undo", tooltip="Undo my last action", id="queue.undo"),
+        Binding("R", "retry", "Retry reply", show=False,
+                tooltip="Send a failed reply again (r edits it)", id="queue.retry"),
         Binding("slash", "search", "Search", tooltip="Full-text search", id="queue.search"),
         Binding("escape", "back", "Back", show=False, id="queue.back"),
         Binding("question_mark", "help", "Help", id="app.help"),
@@ -125,9 +129,34 @@ class QueueScreen(Screen[None]):
                 else:
                     parts.append((label, "$text-muted"))
         parts += [("  │ ", "$text-muted"), safe_line(self.inbox.agent, "bold")]
+        parts += self._sync_parts()
         self.query_one("#view-bar", Static).update(join(*parts))  # type: ignore[arg-type]
         width = self.query_one(QueueList).size.width or self.size.width
         self.query_one("#queue-header", Static).update(header_text(width))
+
+    def _sync_parts(self) -> list[object]:
+        """Last sync per account and the outbox, for the top bar."""
+        sync = self.services.sync
+        if sync is None:
+            return [("  · offline", "$text-muted")]
+        now = self.inbox.clock()
+        parts: list[object] = []
+        for st in sync.statuses():
+            if st.last_error and (st.last_sync_at or 0) <= (st.last_error_at or 0):
+                # The tail of "Title: METHOD /path: detail" says most in little space.
+                short = st.last_error.rsplit(": ", 1)[-1]
+                parts += [("  ✗ ", "$error"), safe_line(f"{st.account}: {short}"[:40],
+                                                        "$error")]
+            elif st.last_sync_at:
+                parts += [("  ⟳ ", "$success"), safe_line(st.account),
+                          (f" {rel(now - st.last_sync_at)} ago", "$text-muted")]
+        counts = self.inbox.outbox_counts()
+        if counts.get("failed"):
+            parts.append((f"  outbox: {counts['failed']} failed", "bold $error"))
+        elif counts.get("queued") or counts.get("sending"):
+            parts.append((f"  outbox: {counts.get('queued', 0) + counts.get('sending', 0)} "
+                          "waiting", "$warning"))
+        return parts
 
     def _show_detail(self) -> None:
         if self._detail_timer is not None:
@@ -315,6 +344,12 @@ class QueueScreen(Screen[None]):
             return
         draft = self.inbox.draft(row.id)
         text = draft.text if draft else ""
+        failed = self.inbox.failed_reply(row.id)
+        if failed is not None and not text:
+            # Edit a refused reply: its text comes back, the failed copy is discarded.
+            text = failed.text
+            visibility = visibility or failed.visibility
+            self.inbox.discard_failed(failed.id)
         vis = visibility or (draft.visibility if draft else
                              ("direct" if row.channel == "direct" else "public"))
         values = self.inbox.template_values(row.id, self.services.settings.brand_name)
@@ -333,6 +368,27 @@ class QueueScreen(Screen[None]):
 
         self.app.push_screen(ReplyComposerModal(row, text, vis, self.inbox.saved_replies(),
                                                 values, save_draft), done)
+
+    def action_retry(self) -> None:
+        row = self.selected
+        if row is None:
+            return
+        failed = self.inbox.failed_reply(row.id)
+        if failed is None:
+            self.notify("No failed reply here.", severity="warning", markup=False)
+            return
+        if self._do(self.inbox.retry_reply, f"Reply to #{row.id} queued again", failed.id):
+            self.app.call_later(self.app.run_action, "sync")
+
+    @on(SyncFinished)
+    def _sync_finished(self, event: SyncFinished) -> None:
+        report = event.report
+        for name, error in report.errors.items():
+            self.notify(error, title=f"Sync {name}", severity="error", markup=False)
+        if report.failed:
+            self.notify(f"{len(report.failed)} replies were refused: see the outbox in the "
+                        "detail pane (R retries, r edits).", severity="error", markup=False)
+        self.reload()
 
     def action_dm(self) -> None:
         self.action_reply("direct")

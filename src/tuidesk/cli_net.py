@@ -1,0 +1,174 @@
+"""Provides the network commands: `tuidesk account ...` and `tuidesk sync`, and wiring.
+
+Secrets are read from an environment variable or a hidden prompt, never from argv.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import json
+import os
+import sys
+from dataclasses import replace
+
+from tuidesk.accounts import Account, Secret, describe, load_accounts, save_accounts
+from tuidesk.errors import ConfigError, ConnectorError
+from tuidesk.models import KeywordRule
+
+SECRET_ENV = {"mastodon": "TUIDESK_MASTODON_TOKEN", "bluesky": "TUIDESK_BLUESKY_PASSWORD"}
+SEVERITIES = {"low": 1, "medium": 2, "high": 3}
+
+
+def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    acc = sub.add_parser("account", parents=[common], help="manage brand accounts",
+                         description="Brand accounts and their secrets (kept in accounts.toml "
+                         "under the config dir, mode 0600; never in the database).")
+    asub = acc.add_subparsers(dest="account_command", metavar="ACTION", required=True)
+    add = asub.add_parser("add", help="add a Mastodon or Bluesky account",
+                          description="Add an account. The secret comes from "
+                          "$TUIDESK_MASTODON_TOKEN / $TUIDESK_BLUESKY_PASSWORD, or a hidden "
+                          "prompt.")
+    add.add_argument("network", choices=["mastodon", "bluesky"])
+    add.add_argument("--instance", metavar="URL", help="Mastodon instance, e.g. https://mastodon.social")
+    add.add_argument("--handle", help="Bluesky handle, e.g. acme.bsky.social")
+    add.add_argument("--service", metavar="URL", default="https://bsky.social",
+                     help="Bluesky PDS or entryway (default https://bsky.social)")
+    add.add_argument("--name", help="short name (default: derived from the handle)")
+    add.add_argument("--keyword", action="append", default=[], metavar="TERM[:SEVERITY]",
+                     help="keyword rule, e.g. outage:high or '#acmefail' (repeatable)")
+    add.add_argument("--no-verify", action="store_true", help="do not check the credentials")
+    asub.add_parser("list", help="list accounts (never shows secrets)").add_argument(
+        "--json", action="store_true")
+    asub.add_parser("remove", help="remove an account").add_argument("name")
+    asub.add_parser("test", help="check an account's credentials").add_argument("name")
+
+    sync = sub.add_parser("sync", parents=[common], help="fetch mentions and deliver replies",
+                          description="Sync every account once (or forever with --watch): "
+                          "fetch mentions, DMs and keyword matches, then deliver the outbox.")
+    sync.add_argument("--watch", action="store_true", help="keep syncing")
+    sync.add_argument("--interval", type=float, default=60.0, help="seconds between rounds")
+
+
+def _rules(values: list[str], name: str) -> tuple[KeywordRule, ...]:
+    out = []
+    for value in values:
+        term, _, sev = value.rpartition(":") if value.rsplit(":", 1)[-1] in SEVERITIES \
+            else (value, "", "low")
+        out.append(KeywordRule(brand=name, term=term, severity=SEVERITIES.get(sev, 1)))
+    return tuple(out)
+
+
+def _secret(network: str) -> Secret:
+    env = os.environ.get(SECRET_ENV[network])
+    if env:
+        return Secret(env)
+    if not sys.stdin.isatty():
+        raise ConfigError(f"Set ${SECRET_ENV[network]} (stdin is not a terminal to ask on).")
+    what = "Access token" if network == "mastodon" else "App password"
+    return Secret(getpass.getpass(f"{what} (input hidden): "))
+
+
+async def _verify(account: Account) -> str:
+    from tuidesk.connectors import build_connector, make_client
+
+    async with make_client() as client:
+        return await build_connector(account, client).verify()
+
+
+def cmd_account(args: argparse.Namespace) -> int:
+    accounts = load_accounts()
+    if args.account_command == "list":
+        rows = describe(accounts)
+        if args.json:
+            print(json.dumps(rows, indent=1))
+        else:
+            for r in rows or [{"name": "(no accounts: tuidesk account add ...)"}]:
+                print("  ".join(str(r.get(k, "")) for k in
+                                ("name", "network", "handle", "base_url", "secret")))
+        return 0
+    if args.account_command == "remove":
+        if accounts.pop(args.name, None) is None:
+            print(f"tuidesk: no account named {args.name!r}", file=sys.stderr)
+            return 2
+        save_accounts(accounts)
+        print(f"removed {args.name}")
+        return 0
+    if args.account_command == "test":
+        if args.name not in accounts:
+            print(f"tuidesk: no account named {args.name!r}", file=sys.stderr)
+            return 2
+        handle = asyncio.run(_verify(accounts[args.name]))
+        print(f"{args.name}: ok, signed in as {handle}")
+        return 0
+    # add
+    if args.network == "mastodon":
+        if not args.instance:
+            print("tuidesk: mastodon needs --instance URL", file=sys.stderr)
+            return 2
+        base, handle = args.instance, ""
+    else:
+        if not args.handle:
+            print("tuidesk: bluesky needs --handle", file=sys.stderr)
+            return 2
+        base, handle = args.service, args.handle
+    name = args.name or "pending"
+    account = Account(name=name, network=args.network, base_url=base, handle=handle,
+                      secret=_secret(args.network))
+    if not args.no_verify:
+        try:
+            account = replace(account, handle=asyncio.run(_verify(account)))
+        except ConnectorError as exc:
+            print(f"tuidesk: {exc.title}: {exc.msg}", file=sys.stderr)
+            return 3
+    if not args.name:
+        host = base.split("//")[-1].split("/")[0].split(":")[0]
+        name = (account.handle or host).split("@")[0].split(".")[0] + "-" + args.network
+    account = replace(account, name=name, keywords=_rules(args.keyword, name))
+    accounts[name] = account
+    path = save_accounts(accounts)
+    print(f"added {name} ({account.network} {account.handle or base}); secrets in {path}")
+    return 0
+
+
+def network_parts(clock: object) -> dict[str, object]:
+    """Connectors for every configured account, for `open_services(**parts)`."""
+    from tuidesk.connectors import build_connector, make_client
+
+    accounts = load_accounts()
+    if not accounts:
+        return {}
+    client = make_client()
+    connectors = [build_connector(a, client, lambda: float(clock()))  # type: ignore[operator]
+                  for a in accounts.values()]
+    return {"connectors": connectors, "closers": [client.aclose],
+            "rules": {a.name: list(a.keywords) for a in accounts.values()}}
+
+
+def cmd_sync(args: argparse.Namespace, services: object) -> int:
+    sync = services.sync  # type: ignore[attr-defined]
+    if sync is None:
+        print("tuidesk: no accounts configured (tuidesk account add ...)", file=sys.stderr)
+        return 3
+
+    async def loop() -> int:
+        failures = 0
+        try:
+            while True:
+                report = await sync.run_once()
+                for name, n in report.fetched.items():
+                    print(f"{name}: {n} new")
+                for name, err in report.errors.items():
+                    print(f"{name}: {err}", file=sys.stderr)
+                if report.sent or report.failed or report.retrying:
+                    print(f"outbox: sent {len(report.sent)}, failed {len(report.failed)}, "
+                          f"retrying {len(report.retrying)}")
+                failures = len(report.errors) + len(report.failed)
+                if not args.watch:
+                    return 1 if failures else 0
+                await asyncio.sleep(args.interval)
+        finally:
+            await services.aclose()  # type: ignore[attr-defined]
+
+    return asyncio.run(loop())

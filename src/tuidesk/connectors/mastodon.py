@@ -1,0 +1,195 @@
+"""Provides MastodonConnector: mentions, DMs and filtered requests in; replies out, once.
+
+API: https://docs.joinmastodon.org/methods/notifications/ (types[]=mention, min_id, Link),
+https://docs.joinmastodon.org/methods/conversations/, .../methods/statuses/#create
+(Idempotency-Key, kept by the server for 1 hour), rate limits: 300 requests / 5 min.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import httpx
+
+from tuidesk.accounts import Account
+from tuidesk.connectors.base import html_to_text, iso_to_epoch, request_json
+from tuidesk.errors import RateLimited
+from tuidesk.models import Delivery, FetchResult, KeywordRule, MessageIn, RemoteRef
+
+PAGE = 40
+MAX_PAGES = 5
+
+
+def _newer(a: str | None, b: str | None) -> str | None:
+    """The larger of two Mastodon ids (numeric strings; compared by length, then text)."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return max(a, b, key=lambda x: (len(x), x))
+
+
+class MastodonConnector:
+    network = "mastodon"
+
+    def __init__(self, account: Account, client: httpx.AsyncClient,
+                 clock: Any = time.time) -> None:
+        self.account = account
+        self.account_name = account.name
+        self.handle = account.handle
+        self.client = client
+        self.base = account.base_url.rstrip("/")
+        self.host = httpx.URL(self.base).host
+        self.clock = clock
+        self._blocked_until = 0.0
+
+    # -- HTTP ------------------------------------------------------------------------------
+
+    async def _call(self, method: str, path: str, **kwargs: Any) -> tuple[Any, httpx.Response]:
+        if self.clock() < self._blocked_until:
+            raise RateLimited(f"{self.account_name}: rate limit spent",
+                              retry_after=self._blocked_until - self.clock())
+        headers = kwargs.pop("headers", {}) | {
+            "Authorization": f"Bearer {self.account.secret.reveal()}"}
+        url = path if path.startswith("http") else self.base + path
+        try:
+            data, response = await request_json(self.client, method, url, self.clock,
+                                                headers=headers, **kwargs)
+        except RateLimited as exc:
+            self._blocked_until = self.clock() + (exc.retry_after or 60.0)
+            raise
+        remaining = response.headers.get("X-RateLimit-Remaining")
+        if remaining is not None and remaining.strip() == "0":
+            from tuidesk.connectors.base import _retry_after
+
+            self._blocked_until = self.clock() + (_retry_after(response, self.clock) or 300.0)
+        return data, response
+
+    # -- mapping ---------------------------------------------------------------------------
+
+    def _rid(self, status_id: str | None) -> str | None:
+        """Ids are per instance: qualify them so two instances never collide."""
+        return None if status_id is None else f"{self.host}:{status_id}"
+
+    def _message(self, status: dict[str, Any], keyword: KeywordRule | None = None
+                 ) -> MessageIn | None:
+        if not isinstance(status, dict) or "id" not in status or "account" not in status:
+            return None
+        acct = str(status["account"].get("acct") or status["account"].get("username") or "?")
+        own = acct == self.handle or acct == self.handle.split("@")[0]
+        text = html_to_text(str(status.get("content") or ""))
+        if status.get("spoiler_text"):
+            text = f"CW: {status['spoiler_text']}\n{text}"
+        compact = {k: status.get(k) for k in ("id", "uri", "url", "visibility",
+                                              "in_reply_to_id", "created_at")}
+        compact["account"] = {"id": status["account"].get("id"), "acct": acct}
+        return MessageIn(
+            network="mastodon", remote_id=str(self._rid(str(status["id"]))),
+            direction="out" if own else "in", author=acct, text=text,
+            created_at=iso_to_epoch(str(status["created_at"])), brand=self.handle,
+            customer="" if own else acct,
+            in_reply_to=self._rid(status.get("in_reply_to_id")),
+            author_name=status["account"].get("display_name") or None,
+            followers=status["account"].get("followers_count"),
+            visibility="direct" if status.get("visibility") == "direct" else "public",
+            url=status.get("url"), raw=json.dumps(compact),
+            keyword=keyword.term if keyword else None,
+            keyword_severity=keyword.severity if keyword else 0,
+        )
+
+    # -- Connector -------------------------------------------------------------------------
+
+    async def verify(self) -> str:
+        data, _ = await self._call("GET", "/api/v1/accounts/verify_credentials")
+        return str(data.get("acct") or data.get("username"))
+
+    async def fetch(self, cursor: str | None) -> FetchResult:
+        messages: list[MessageIn] = []
+        newest = cursor
+        params: list[tuple[str, str | int]] = [("types[]", "mention"), ("limit", PAGE),
+                                               ("include_filtered", "true")]
+        url = "/api/v1/notifications"
+        first = params + ([("min_id", cursor)] if cursor else [])
+        page_params: Any = first
+        for _ in range(MAX_PAGES):
+            data, response = await self._call("GET", url, params=page_params)
+            if not isinstance(data, list) or not data:
+                break
+            for n in data:
+                if isinstance(n, dict) and n.get("type") == "mention" and n.get("status"):
+                    msg = self._message(n["status"])
+                    if msg is not None:
+                        messages.append(msg)
+                if isinstance(n, dict) and n.get("id"):
+                    newest = _newer(newest, str(n["id"]))
+            # With a cursor walk towards newer pages (rel=prev); a first sync backfills older.
+            link = response.links.get("prev" if cursor else "next")
+            if not link or len(data) < PAGE:
+                break
+            url, page_params = link["url"], None
+        messages += await self._direct_conversations()
+        messages += await self._filtered_requests()
+        return FetchResult(messages=messages, cursor=newest)
+
+    async def _direct_conversations(self) -> list[MessageIn]:
+        data, _ = await self._call("GET", "/api/v1/conversations", params={"limit": PAGE})
+        out = []
+        for conv in data or []:
+            status = conv.get("last_status") if isinstance(conv, dict) else None
+            msg = self._message(status) if status else None
+            if msg is not None:
+                out.append(msg)
+        return out
+
+    async def _filtered_requests(self) -> list[MessageIn]:
+        """Mentions from strangers that Mastodon 4.3+ holds back as notification requests."""
+        try:
+            data, _ = await self._call("GET", "/api/v1/notifications/requests",
+                                       params={"limit": PAGE})
+        except Exception as exc:  # noqa: BLE001 - older servers have no such endpoint
+            from tuidesk.errors import RemoteError
+
+            if isinstance(exc, RemoteError):
+                return []
+            raise
+        out = []
+        for req in data or []:
+            status = req.get("last_status") if isinstance(req, dict) else None
+            msg = self._message(status) if status else None
+            if msg is not None:
+                out.append(msg)
+        return out
+
+    async def search(self, rule: KeywordRule) -> FetchResult:
+        term = rule.term.strip()
+        if term.startswith("#"):
+            data, _ = await self._call("GET", f"/api/v1/timelines/tag/{term[1:]}",
+                                       params={"limit": PAGE})
+            statuses = data or []
+        else:
+            data, _ = await self._call("GET", "/api/v2/search",
+                                       params={"q": term, "type": "statuses", "limit": PAGE})
+            statuses = (data or {}).get("statuses", [])
+        out = []
+        for status in statuses:
+            msg = self._message(status, keyword=rule)
+            if msg is not None and msg.direction == "in":
+                out.append(msg)
+        return FetchResult(messages=out, cursor=None)
+
+    async def post(self, delivery: Delivery) -> RemoteRef:
+        text = delivery.text
+        mention = "@" + delivery.customer
+        if delivery.customer and mention not in text:
+            text = f"{mention} {text}"  # addresses the DM / notifies the customer
+        body: dict[str, Any] = {"status": text,
+                                "visibility": "direct" if delivery.visibility == "direct"
+                                else "public"}
+        if delivery.in_reply_to and delivery.in_reply_to.startswith(self.host + ":"):
+            body["in_reply_to_id"] = delivery.in_reply_to.split(":", 1)[1]
+        data, _ = await self._call("POST", "/api/v1/statuses", json=body,
+                                   headers={"Idempotency-Key": delivery.idempotency_key})
+        return RemoteRef(remote_id=str(self._rid(str(data["id"]))), url=data.get("url"),
+                         raw=json.dumps({"id": data.get("id"), "uri": data.get("uri")}))

@@ -1,0 +1,123 @@
+"""Provides SyncService: pull mentions/DMs/keyword matches in, push the outbox out.
+
+The outbox is a state machine persisted in SQLite: queued -> sending -> sent | failed.
+A row is moved to 'sending' in its own committed transaction before the network call, and to
+'sent' in another after it; a process killed in between leaves it in 'sending', and the next
+run takes it again after `stale_after` seconds with the same idempotency key (Mastodon
+replays the original status for an Idempotency-Key it has seen in the last hour; for Bluesky
+the record key is derived from the row and looked up first), so no reply is lost or doubled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from tuidesk.connectors.base import Connector
+from tuidesk.errors import ConnectorError
+from tuidesk.models import Delivery, KeywordRule, SyncStatus
+from tuidesk.services.clock import Clock, system_clock
+from tuidesk.services.ingest import IngestService
+from tuidesk.store import Store
+
+
+@dataclass
+class SyncReport:
+    fetched: dict[str, int] = field(default_factory=dict)
+    """New messages per account."""
+    errors: dict[str, str] = field(default_factory=dict)
+    sent: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+    retrying: list[int] = field(default_factory=list)
+
+
+def backoff(attempts: int, retry_after: float | None) -> int:
+    """Seconds to wait before the next attempt: the server's word, else exponential."""
+    if retry_after is not None:
+        return max(1, int(retry_after + 0.999))
+    return min(3600, 30 * 2 ** max(0, attempts - 1))
+
+
+class SyncService:
+    def __init__(self, store: Store, ingest: IngestService, connectors: Sequence[Connector],
+                 rules: dict[str, list[KeywordRule]] | None = None, clock: Clock = system_clock,
+                 stale_after: int = 120) -> None:
+        self.store = store
+        self.ingest = ingest
+        self.connectors = {c.account_name: c for c in connectors}
+        self.rules = rules or {}
+        self.clock = clock
+        self.stale_after = stale_after
+
+    @property
+    def networks(self) -> frozenset[str]:
+        return frozenset(c.network for c in self.connectors.values())
+
+    def statuses(self) -> list[SyncStatus]:
+        return self.store.sync_statuses()
+
+    async def sync_account(self, name: str, report: SyncReport) -> None:
+        connector = self.connectors[name]
+        try:
+            result = await connector.fetch(self.store.sync_cursor(name))
+            messages = list(result.messages)
+            for rule in self.rules.get(name, []):
+                messages += (await connector.search(rule)).messages
+        except ConnectorError as exc:
+            with self.store.write():
+                self.store.record_sync_error(name, self.clock(), f"{exc.title}: {exc.msg}")
+            report.errors[name] = f"{exc.title}: {exc.msg}"
+            return
+        imported = self.ingest.ingest(messages).imported if messages else 0
+        with self.store.write():
+            self.store.record_sync(name, self.clock(), result.cursor, imported)
+        report.fetched[name] = imported
+
+    def _connector_for(self, d: Delivery) -> Connector | None:
+        same_network = [c for c in self.connectors.values() if c.network == d.network]
+        for c in same_network:
+            if c.handle == d.brand:
+                return c
+        return same_network[0] if same_network else None
+
+    async def deliver_due(self, report: SyncReport, limit: int = 50,
+                          on_claimed: Callable[[Delivery], None] | None = None) -> None:
+        for _ in range(limit):
+            with self.store.write():
+                d = self.store.claim_delivery(sorted(self.networks), self.clock(),
+                                              self.stale_after)
+            if d is None:
+                return
+            if on_claimed:
+                on_claimed(d)
+            connector = self._connector_for(d)
+            try:
+                if connector is None:
+                    raise ConnectorError(f"no {d.network} account configured")
+                ref = await connector.post(d)
+            except ConnectorError as exc:
+                now = self.clock()
+                with self.store.write():
+                    if exc.retryable:
+                        self.store.reschedule(d.outbox_id, f"{exc.title}: {exc.msg}", now,
+                                              now + backoff(d.attempts, exc.retry_after))
+                        report.retrying.append(d.outbox_id)
+                    else:
+                        self.store.mark_failed(d.outbox_id, f"{exc.title}: {exc.msg}", now)
+                        report.failed.append(d.outbox_id)
+                continue
+            with self.store.write():
+                message = self.store.mark_sent(d.outbox_id, ref, self.clock())
+                if message is not None:
+                    self.ingest.ingest([message])
+                    agent = self.store.outbox_agent(d.outbox_id)
+                    self.store.set_message_agent(message.network, message.remote_id, agent)
+            report.sent.append(d.outbox_id)
+
+    async def run_once(self) -> SyncReport:
+        """Sync every account, then deliver what is due."""
+        report = SyncReport()
+        for name in self.connectors:
+            await self.sync_account(name, report)
+        await self.deliver_due(report)
+        return report
