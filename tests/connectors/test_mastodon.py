@@ -193,3 +193,20 @@ async def test_keyword_search_tags_matches() -> None:
     found = await c.search(KeywordRule("acme", "outage", 3))
     assert found.messages[0].keyword == "outage" and found.messages[0].keyword_severity == 3
     assert (await c.search(KeywordRule("acme", "#acmefail", 1))).messages
+
+
+def test_request_shapes_match_the_openapi_spec() -> None:
+    """Our requests use only parameters and fields the Mastodon OpenAPI spec defines."""
+    spec = json.loads(shared_file("mastodon/mastodon-openapi-schema.json").read_text())
+    notif = {p["name"] for p in spec["paths"]["/api/v1/notifications"]["get"]["parameters"]}
+    assert {"types", "limit", "min_id", "include_filtered"} <= notif
+    post = spec["paths"]["/api/v1/statuses"]["post"]
+    assert "Idempotency-Key" in {p["name"] for p in post["parameters"]}
+    schemas = spec["components"]["schemas"]
+    props: dict = {}
+    for part in schemas["TextStatus"]["allOf"]:
+        target = schemas[part["$ref"].rsplit("/", 1)[-1]] if "$ref" in part else part
+        props |= target.get("properties", {})
+    assert {"status", "visibility", "in_reply_to_id"} <= set(props)
+    allowed = set(props["visibility"].get("enum", [])) or {"public", "direct"}
+    assert {"public", "direct"} <= allowed

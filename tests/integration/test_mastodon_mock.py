@@ -37,6 +37,8 @@ def server():  # type: ignore[no-untyped-def]
 @pytest.fixture
 def env(tmp_path: Path, server) -> dict[str, str]:  # type: ignore[no-untyped-def]
     httpx.post(f"{server.base_url}/api/v1/_mock/reset").raise_for_status()
+    for rule in httpx.get(f"{server.base_url}/api/v1/_mock/faults").json():
+        httpx.delete(f"{server.base_url}/api/v1/_mock/faults/{rule['id']}")
     home = tmp_path / "home"
     (home / "cfg").mkdir(parents=True)
     (home / "cfg" / "config.toml").write_text("[sync]\nstale_after = 1\n")
@@ -134,8 +136,8 @@ def test_kill_9_while_sending_posts_exactly_once(server, env: dict[str, str]) ->
     svc.close()
     # The server holds the POST for 2 s: kill the sender while it waits.
     httpx.post(f"{server.base_url}/api/v1/_mock/faults", json={
-        "methods": ["POST"], "path": "/api/v1/statuses",
-        "effect": {"type": "latency", "delay_ms": 2000}, "remaining": 1}).raise_for_status()
+        "match": {"methods": ["POST"], "path": "/api/v1/statuses"},
+        "effect": {"type": "latency", "delay_ms": 2000}, "count": 1}).raise_for_status()
     proc = subprocess.Popen([sys.executable, "-m", "tuidesk", "sync"], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 30
@@ -152,3 +154,27 @@ def test_kill_9_while_sending_posts_exactly_once(server, env: dict[str, str]) ->
     assert run("sync").returncode == 0
     assert len(brand_posts(server)) == 1
     assert _outbox_state(env["TUIDESK_DB"]) == "sent"
+
+
+def test_rate_limit_from_the_server_is_respected(server, env: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+    run = Run(env)
+    post_as(server, "bob_token", "@alice hello?")
+    assert run("account", "add", "mastodon", "--instance", server.base_url,
+               "--name", "acme").returncode == 0
+    assert "signed in as alice" in run("account", "test", "acme").stdout
+    assert run("sync").returncode == 0
+    svc = open_services(env["TUIDESK_DB"], Settings(agent="tester"))
+    svc.inbox.reply(svc.inbox.page("all")[0].id, "Hi Bob!", "public")
+    svc.close()
+    httpx.post(f"{server.base_url}/api/v1/_mock/faults", json={
+        "match": {"methods": ["POST"], "path": "/api/v1/statuses"},
+        "effect": {"type": "ratelimit", "headers": {"Retry-After": "1"}},
+        "count": 1}).raise_for_status()
+    first = run("sync")
+    assert "retrying 1" in first.stdout, first.stdout + first.stderr
+    assert brand_posts(server) == []
+    time.sleep(1.5)
+    assert "sent 1" in run("sync").stdout
+    assert len(brand_posts(server)) == 1
+    assert run("account", "remove", "acme").returncode == 0
+    assert "no accounts" in run("sync").stderr

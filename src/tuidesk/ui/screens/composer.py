@@ -87,6 +87,8 @@ class ReplyComposerModal(ModalScreen[ReplyResult | None]):
 
     def _update_status(self) -> None:
         mode = "DM (private)" if self.visibility == "direct" else "Public reply"
+        if self.visibility == "direct" and self.row.network == "bluesky":
+            mode += " - Bluesky DMs are not supported yet: this would fail"
         self.query_one("#composer-mode", Label).update(mode)
         n = reply_length(self.row.network, self.text)
         unit = "graphemes" if self.row.network == "bluesky" else "chars"
