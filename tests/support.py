@@ -54,3 +54,16 @@ async def settle(pilot: object) -> None:
         if queue_screen(app)._detail_timer is None:
             return
     raise AssertionError("the detail pane never caught up")
+
+
+def move_to(app: TuideskApp, conversation_id: int) -> None:
+    """Put the queue cursor on a conversation of the current view."""
+    from tuidesk.ui.widgets.queue_list import QueueList
+
+    screen = queue_screen(app)
+    for i in range(screen.window.total):
+        row = screen.window.get(i)
+        if row is not None and row.id == conversation_id:
+            screen.query_one(QueueList).cursor = i
+            return
+    raise AssertionError(f"#{conversation_id} not in view {screen.view}")

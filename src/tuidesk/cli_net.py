@@ -134,22 +134,27 @@ def cmd_account(args: argparse.Namespace) -> int:
 
 def network_parts(clock: object) -> dict[str, object]:
     """Connectors for every configured account, for `open_services(**parts)`."""
+    from tuidesk.config import load_settings
     from tuidesk.connectors import build_connector, make_client
+    from tuidesk.connectors.webhook import WebhookSender
 
     accounts = load_accounts()
-    if not accounts:
+    targets = tuple(t for t in load_settings().escalation_targets if t.webhook)
+    if not accounts and not targets:
         return {}
     client = make_client()
-    connectors = [build_connector(a, client, lambda: float(clock()))  # type: ignore[operator]
-                  for a in accounts.values()]
+    now = lambda: float(clock())  # type: ignore[operator]  # noqa: E731
+    connectors = [build_connector(a, client, now) for a in accounts.values()]
     return {"connectors": connectors, "closers": [client.aclose],
-            "rules": {a.name: list(a.keywords) for a in accounts.values()}}
+            "rules": {a.name: list(a.keywords) for a in accounts.values()},
+            "webhooks": WebhookSender(targets, client, now) if targets else None}
 
 
 def cmd_sync(args: argparse.Namespace, services: object) -> int:
     sync = services.sync  # type: ignore[attr-defined]
     if sync is None:
-        print("tuidesk: no accounts configured (tuidesk account add ...)", file=sys.stderr)
+        print("tuidesk: no accounts or webhook escalations configured "
+              "(tuidesk account add ...)", file=sys.stderr)
         return 3
 
     async def loop() -> int:
@@ -164,6 +169,10 @@ def cmd_sync(args: argparse.Namespace, services: object) -> int:
                 if report.sent or report.failed or report.retrying:
                     print(f"outbox: sent {len(report.sent)}, failed {len(report.failed)}, "
                           f"retrying {len(report.retrying)}")
+                hooks = (report.webhooks_sent, report.webhooks_failed, report.webhooks_retrying)
+                if any(hooks):
+                    print(f"escalation webhooks: sent {len(hooks[0])}, failed {len(hooks[1])}, "
+                          f"retrying {len(hooks[2])}")
                 failures = len(report.errors) + len(report.failed)
                 if not args.watch:
                     return 1 if failures else 0

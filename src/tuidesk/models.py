@@ -240,6 +240,8 @@ class Conversation:
     escalations: tuple[Escalation, ...]
     events: tuple[Event, ...]
     outbox: tuple[OutboxItem, ...]
+    commitments: tuple[Commitment, ...] = ()
+    webhooks: tuple[WebhookItem, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -294,3 +296,32 @@ class KeywordRule:
     term: str
     """A word, phrase or #hashtag."""
     severity: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Commitment:
+    """A promise made to a customer ('technician visit Tue 9-12'), with its due time."""
+
+    id: int
+    conversation_id: int
+    agent: str
+    text: str
+    due_at: int
+    created_at: int
+    done_at: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookItem:
+    """An escalation sent to an external system, with its delivery state."""
+
+    id: int
+    escalation_id: int
+    target: str
+    url: str
+    body: str
+    state: str
+    attempts: int
+    response_status: int | None
+    last_error: str | None
+    created_at: int

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Input, TextArea
 
-from support import queue_screen, screen_text, settle
+from support import move_to, queue_screen, screen_text, settle
 from tuidesk.services import Services
 from tuidesk.ui.app import TuideskApp
 from tuidesk.ui.screens.composer import ReplyComposerModal
@@ -21,16 +21,6 @@ SIZE = (100, 30)
 
 def detail_text(app: TuideskApp) -> str:
     return str(queue_screen(app).query_one(ConversationDetail).body.render())
-
-
-def move_to(app: TuideskApp, conversation_id: int) -> None:
-    screen = queue_screen(app)
-    for i in range(screen.window.total):
-        row = screen.window.get(i)
-        if row is not None and row.id == conversation_id:
-            screen.query_one(QueueList).cursor = i
-            return
-    raise AssertionError(f"#{conversation_id} not in view {screen.view}")
 
 
 def selected_id(app: TuideskApp) -> int:

@@ -13,7 +13,7 @@ from tuidesk.services.clock import Clock, system_clock
 from tuidesk.services.inbox import InboxService
 from tuidesk.services.ingest import IngestService
 from tuidesk.services.priority import SlaPolicy
-from tuidesk.services.sync import SyncService
+from tuidesk.services.sync import SyncService, WebhookSender
 from tuidesk.store import Store
 
 
@@ -37,7 +37,9 @@ class Services:
         self._closers.clear()
 
     def for_agent(self, agent: str) -> InboxService:
-        return InboxService(self._store, agent, self.inbox.sla, self.inbox.clock)
+        s = self.settings
+        return InboxService(self._store, agent, self.inbox.sla, self.inbox.clock,
+                            s.supervisors, s.followup_days, s.escalation_targets)
 
     def close(self) -> None:
         self._store.close()
@@ -46,13 +48,16 @@ class Services:
 def sla_from(settings: Settings) -> SlaPolicy:
     base = SlaPolicy()
     return SlaPolicy(first_response=base.first_response | settings.first_response,
-                     next_response=base.next_response | settings.next_response)
+                     next_response=base.next_response | settings.next_response,
+                     business_hours=settings.business_hours,
+                     business_days=settings.business_days, timezone=settings.timezone)
 
 
 def open_services(
     db_path: str | Path, settings: Settings, clock: Clock = system_clock,
     connectors: Sequence[Connector] = (), rules: dict[str, list[KeywordRule]] | None = None,
     closers: Sequence[Callable[[], Awaitable[None]]] = (),
+    webhooks: WebhookSender | None = None,
 ) -> Services:
     """Open the database and wire the services (the CLI's and tests' composition root).
 
@@ -62,10 +67,15 @@ def open_services(
     """
     store = Store.open(db_path)
     sla = sla_from(settings)
-    inbox = InboxService(store, settings.agent, sla, clock)
-    ingest = IngestService(store, sla, clock)
+    inbox = InboxService(store, settings.agent, sla, clock, settings.supervisors,
+                         settings.followup_days, settings.escalation_targets)
+    if settings.vip:
+        with store.write():
+            store.set_vip(list(settings.vip))
+    ingest = IngestService(store, sla, clock, vip=frozenset(settings.vip))
     sync = SyncService(store, ingest, connectors, rules, clock,
-                       stale_after=settings.sending_stale_after) if connectors else None
+                       stale_after=settings.sending_stale_after, webhooks=webhooks) \
+        if connectors or webhooks else None
     if sync is not None:
         inbox.delivery_networks = sync.networks
     return Services(inbox=inbox, ingest=ingest, settings=settings, db_path=str(db_path),

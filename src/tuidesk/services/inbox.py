@@ -6,6 +6,7 @@ import json
 import uuid
 from typing import Any
 
+from tuidesk.config import DEFAULT_TARGETS, EscalationTarget
 from tuidesk.errors import ActionError
 from tuidesk.models import (
     Conversation,
@@ -29,12 +30,24 @@ class InboxService:
     delivery_networks: frozenset[str] = frozenset()
     """Networks whose outbox is delivered by a connector; replies to others stay queued."""
 
+    #: Heartbeats older than this no longer count as presence.
+    PRESENCE_TTL = 20
+
     def __init__(self, store: Store, agent: str, sla: SlaPolicy | None = None,
-                 clock: Clock = system_clock) -> None:
+                 clock: Clock = system_clock, supervisors: tuple[str, ...] = (),
+                 followup_days: int = 0,
+                 targets: tuple[EscalationTarget, ...] = DEFAULT_TARGETS) -> None:
         self.store = store
         self.agent = agent
         self.sla = sla or SlaPolicy()
         self.clock = clock
+        self.supervisors = supervisors
+        self.followup_days = followup_days
+        self.targets = {t.name: t for t in targets}
+
+    @property
+    def is_supervisor(self) -> bool:
+        return self.agent in self.supervisors
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -124,15 +137,26 @@ class InboxService:
         """
         with self.store.write():
             before = self.store.snapshot(conversation_id)
-            holder = self.store.claim(conversation_id, self.agent, self.clock())
+            holder = self.store.claim(conversation_id, self.agent, self.clock(),
+                                      force=self.is_supervisor)
             if holder is not None:
-                raise ActionError(f"Already claimed by {holder}.", "Claimed")
+                raise ActionError(f"Already claimed by {holder}. Only a supervisor can take "
+                                  "it over.", "Claimed")
             after = self.store.snapshot(conversation_id)
             self.store.add_event(self.agent, "claim", conversation_id, before, after,
                                  self.clock())
 
     def assign(self, conversation_id: int, agent: str | None) -> None:
+        """Hand a conversation to an agent (None: unassign).
+
+        Raises:
+            ActionError: it is held by someone else and you are not a supervisor.
+        """
         with self.store.write():
+            holder = (self.store.snapshot(conversation_id) or {}).get("assignee")
+            if holder not in (None, self.agent) and not self.is_supervisor:
+                raise ActionError(f"{holder} holds #{conversation_id}; only a supervisor can "
+                                  "reassign it.", "Claimed")
             self._act(conversation_id, "assign" if agent else "unassign", {"assignee": agent})
 
     def set_tags(self, conversation_id: int, tags: list[str]) -> None:
@@ -154,20 +178,75 @@ class InboxService:
             self._act(conversation_id, "snooze",
                       {"status": Status.SNOOZED, "snoozed_until": until})
 
-    def escalate(self, conversation_id: int, target: str, reason: str) -> None:
+    def escalate(self, conversation_id: int, target: str, reason: str) -> str:
+        """Escalate; a webhook target is queued for delivery. Returns the holding reply to
+        offer the customer (say what will happen next), or ''."""
         if not reason.strip():
             raise ActionError("Say why you escalate: the next tier needs the reason.")
+        now = self.clock()
+        spec = self.targets.get(target)
         with self.store.write():
-            esc = self.store.add_escalation(conversation_id, target, reason, self.agent,
-                                            self.clock())
+            esc = self.store.add_escalation(conversation_id, target, reason, self.agent, now)
+            if spec is not None and spec.webhook:
+                body = webhook_body(spec, conversation_id, reason, self.agent,
+                                    self.store.conversation(conversation_id))
+                self.store.enqueue_webhook(esc, target, spec.webhook, body, now)
             self._act(conversation_id, "escalate", {"status": Status.ESCALATED},
                       {"escalation_id": esc, "target": target, "reason": reason})
+        if spec is None or not spec.holding_reply:
+            return ""
+        from tuidesk.services.display import fill_template
+
+        return fill_template(spec.holding_reply, self.template_values(conversation_id))
+
+    def close_escalation(self, conversation_id: int, outcome: str = "answered") -> None:
+        """The escalation came back (answered or returned): back to the inbox."""
+        with self.store.write():
+            open_ids = self.store.open_escalations(conversation_id)
+            if not open_ids:
+                raise ActionError("No open escalation on this conversation.")
+            for esc in open_ids:
+                self.store.set_escalation_status(esc, outcome, self.clock())
+            self._act(conversation_id, "escalation_" + outcome, {"status": Status.OPEN},
+                      {"escalations": open_ids})
+
+    def promise(self, conversation_id: int, text: str, due_at: int) -> int:
+        """Record a commitment made to the customer; overdue ones come back to the queue."""
+        if not text.strip():
+            raise ActionError("Say what was promised.")
+        with self.store.write():
+            cid = self.store.add_commitment(conversation_id, self.agent, text, due_at,
+                                            self.clock())
+            self._act(conversation_id, "promise", {}, {"commitment_id": cid, "text": text,
+                                                       "due_at": due_at})
+        return cid
+
+    def keep_promise(self, commitment_id: int, conversation_id: int) -> None:
+        with self.store.write():
+            self.store.complete_commitment(commitment_id, self.clock())
+            self._act(conversation_id, "promise_kept", {}, {"commitment_id": commitment_id})
+
+    def heartbeat(self, conversation_id: int | None, activity: str = "viewing") -> None:
+        """Say what I am looking at (or drafting); others see it for PRESENCE_TTL seconds."""
+        with self.store.write():
+            self.store.heartbeat(self.agent, conversation_id, activity, self.clock())
+
+    def presence(self, conversation_id: int) -> str:
+        """'sam (drafting), kim (viewing)' for other agents on this conversation."""
+        others = self.store.present(conversation_id, self.clock() - self.PRESENCE_TTL,
+                                    self.agent)
+        return ", ".join(f"{a} ({activity})" for a, activity in others)
+
+    def answered_by_others_since(self, conversation_id: int, since: int) -> list[str]:
+        return self.store.replies_since(conversation_id, since, self.agent)
 
     def resolve(self, conversation_id: int) -> None:
+        now = self.clock()
+        followup = now + self.followup_days * 86400 if self.followup_days else None
         with self.store.write():
             self._act(conversation_id, "resolve",
-                      {"status": Status.RESOLVED, "resolved_at": self.clock(),
-                       "snoozed_until": None})
+                      {"status": Status.RESOLVED, "resolved_at": now, "snoozed_until": None,
+                       "followup_at": followup})
 
     def reopen(self, conversation_id: int) -> None:
         with self.store.write():
@@ -176,6 +255,28 @@ class InboxService:
             self._act(conversation_id, "reopen",
                       {"status": Status.OPEN if waiting else Status.PENDING,
                        "resolved_at": None, "snoozed_until": None})
+
+    def wake_due(self) -> list[int]:
+        """Bring back what is due: ended snoozes, satisfaction follow-ups, broken promises."""
+        woken = self.wake_snoozed()
+        now = self.clock()
+        for cid in self.store.due_followups(now):
+            with self.store.write():
+                tags = sorted(set(self.store.tags_of(cid)) | {"follow-up"})
+                self._act(cid, "follow_up", {"status": Status.OPEN, "resolved_at": None,
+                                             "followup_at": None}, tags=tags)
+                self.store.add_note(cid, "tuidesk", "Satisfaction follow-up: ask the customer "
+                                    "whether the fix held and how we did.", now)
+            woken.append(cid)
+        for c in self.store.overdue_commitments(now):
+            with self.store.write():
+                tags = sorted(set(self.store.tags_of(c.conversation_id)) | {"promise-overdue"})
+                self.store.mark_surfaced(c.id)
+                self._act(c.conversation_id, "promise_overdue",
+                          {"status": Status.OPEN, "resolved_at": None, "snoozed_until": None},
+                          {"commitment_id": c.id, "text": c.text}, tags=tags)
+            woken.append(c.conversation_id)
+        return woken
 
     def wake_snoozed(self) -> list[int]:
         """Return conversations whose snooze has ended to the inbox, flagged 'snooze-ended'."""
@@ -199,7 +300,11 @@ class InboxService:
             outbox_id = self.store.enqueue_reply(conversation_id, text, visibility, self.agent,
                                                  str(uuid.uuid4()), self.clock())
             self.store.delete_draft(conversation_id, self.agent)
-            self._act(conversation_id, "reply", {"status": Status.PENDING},
+            status = (self.store.snapshot(conversation_id) or {}).get("status")
+            # Answered: now we wait for the customer. An escalated or snoozed conversation
+            # stays where it is (a holding reply does not end an escalation).
+            change = {"status": Status.PENDING} if status in ("new", "open") else {}
+            self._act(conversation_id, "reply", change,
                       {"outbox_id": outbox_id, "visibility": visibility, "text": text})
         return outbox_id
 
@@ -269,3 +374,22 @@ class InboxService:
                                                                      "action": event.action},
                                  now)
         return cid, f"Undid {event.action} on #{cid}"
+
+
+def webhook_body(spec: EscalationTarget, conversation_id: int, reason: str, agent: str,
+                 conv: Conversation | None) -> str:
+    """The JSON sent to an external system; template values are JSON-escaped."""
+    import json
+
+    last_in = [m for m in (conv.messages if conv else ()) if m.direction == "in"]
+    values = {"conversation_id": conversation_id, "reason": reason, "agent": agent,
+              "target": spec.name, "customer": conv.row.customer if conv else "",
+              "text": last_in[-1].text if last_in else "",
+              "url": (last_in[-1].url or "") if last_in else ""}
+    if not spec.body:
+        return json.dumps(values)
+    body = spec.body
+    for key, value in values.items():
+        body = body.replace("{" + key + "}", json.dumps(value)[1:-1]
+                            if isinstance(value, str) else json.dumps(value))
+    return body

@@ -110,7 +110,8 @@ class IngestService:
     """Stores normalised messages idempotently and keeps conversations' state derived."""
 
     def __init__(self, store: Store, sla: SlaPolicy | None = None,
-                 clock: Clock = system_clock) -> None:
+                 clock: Clock = system_clock, vip: frozenset[str] = frozenset()) -> None:
+        self.vip = vip
         self.store = store
         self.sla = sla or SlaPolicy()
         self.clock = clock
@@ -194,7 +195,7 @@ class IngestService:
             if pkey not in seen or (info != (None, None) and seen[pkey] != info):
                 seen[pkey] = info
                 customer_id = store.customer_id(m.network, m.customer, info[0], info[1],
-                                                m.created_at)
+                                                m.created_at, vip=m.customer in self.vip)
             else:
                 customer_id = store.customer_id(m.network, m.customer)
         ckey = (m.network, m.thread_key or m.remote_id)

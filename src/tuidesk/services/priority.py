@@ -13,7 +13,37 @@ NO_DUE = 2**62
 
 @dataclass(frozen=True)
 class SlaPolicy:
-    """Response targets in seconds, by priority (1 urgent .. 4 low)."""
+    """Response targets in seconds, by priority (1 urgent .. 4 low), optionally counted in
+    business hours only."""
+
+    business_hours: tuple[int, int] | None = None
+    """(start, end) minute of the day; None: the clock always runs."""
+    business_days: tuple[int, ...] = (0, 1, 2, 3, 4)
+    timezone: str = "UTC"
+
+    def add(self, start: int, seconds: int) -> int:
+        """`start` plus `seconds` of SLA time (only business time counts, if configured)."""
+        if self.business_hours is None:
+            return start + seconds
+        from datetime import datetime, timedelta
+        from zoneinfo import ZoneInfo
+
+        tz = ZoneInfo(self.timezone)
+        t = datetime.fromtimestamp(start, tz)
+        left = seconds
+        open_min, close_min = self.business_hours
+        for _ in range(3660):  # at most ten years of days: a bad config cannot loop forever
+            day0 = t.replace(hour=0, minute=0, second=0, microsecond=0)
+            opens, closes = (day0 + timedelta(minutes=open_min),
+                             day0 + timedelta(minutes=close_min))
+            if t.weekday() in self.business_days and t < closes:
+                t = max(t, opens)
+                room = (closes - t).total_seconds()
+                if left <= room:
+                    return int((t + timedelta(seconds=left)).timestamp())
+                left -= int(room)
+            t = day0 + timedelta(days=1)
+        return start + seconds
 
     first_response: dict[int, int] = field(
         default_factory=lambda: {1: 30 * 60, 2: 60 * 60, 3: 4 * 3600, 4: 24 * 3600})
@@ -84,7 +114,7 @@ def place(status: str, inputs: dict[str, Any], priority: int, sla: SlaPolicy) ->
     due = None
     if status in ("new", "open", "escalated") and inputs.get("waiting_since") is not None:
         table = sla.first_response if inputs.get("first_response_at") is None else sla.next_response
-        due = int(inputs["waiting_since"]) + table.get(priority, table[3])
+        due = sla.add(int(inputs["waiting_since"]), table.get(priority, table[3]))
     bucket = BUCKET[status]
     if status == "snoozed":
         sort_key = int(inputs.get("snoozed_until") or NO_DUE)

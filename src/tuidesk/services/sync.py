@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from tuidesk.connectors.base import Connector
-from tuidesk.errors import ConnectorError
+from tuidesk.errors import ConfigError, ConnectorError
 from tuidesk.models import Delivery, KeywordRule, SyncStatus
 from tuidesk.services.clock import Clock, system_clock
 from tuidesk.services.ingest import IngestService
@@ -29,6 +30,9 @@ class SyncReport:
     sent: list[int] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)
     retrying: list[int] = field(default_factory=list)
+    webhooks_sent: list[int] = field(default_factory=list)
+    webhooks_failed: list[int] = field(default_factory=list)
+    webhooks_retrying: list[int] = field(default_factory=list)
 
 
 def backoff(attempts: int, retry_after: float | None) -> int:
@@ -38,10 +42,15 @@ def backoff(attempts: int, retry_after: float | None) -> int:
     return min(3600, 30 * 2 ** max(0, attempts - 1))
 
 
+class WebhookSender(Protocol):
+    async def send(self, target: str, url: str, body: str) -> int: ...
+
+
 class SyncService:
     def __init__(self, store: Store, ingest: IngestService, connectors: Sequence[Connector],
                  rules: dict[str, list[KeywordRule]] | None = None, clock: Clock = system_clock,
-                 stale_after: int = 120) -> None:
+                 stale_after: int = 120, webhooks: WebhookSender | None = None) -> None:
+        self.webhooks = webhooks
         self.store = store
         self.ingest = ingest
         self.connectors = {c.account_name: c for c in connectors}
@@ -114,10 +123,37 @@ class SyncService:
                     self.store.set_message_agent(message.network, message.remote_id, agent)
             report.sent.append(d.outbox_id)
 
+    async def deliver_webhooks(self, report: SyncReport, limit: int = 50) -> None:
+        """Escalations to external systems: same durable queue discipline as replies."""
+        if self.webhooks is None:
+            return
+        for _ in range(limit):
+            with self.store.write():
+                item = self.store.claim_webhook(self.clock(), self.stale_after)
+            if item is None:
+                return
+            try:
+                status = await self.webhooks.send(item.target, item.url, item.body)
+            except (ConnectorError, ConfigError) as exc:
+                now = self.clock()
+                retry = isinstance(exc, ConnectorError) and exc.retryable
+                with self.store.write():
+                    self.store.finish_webhook(
+                        item.id, "queued" if retry else "failed", None,
+                        f"{exc.title}: {exc.msg}", now,
+                        now + backoff(item.attempts, getattr(exc, "retry_after", None))
+                        if retry else None)
+                (report.webhooks_retrying if retry else report.webhooks_failed).append(item.id)
+                continue
+            with self.store.write():
+                self.store.finish_webhook(item.id, "sent", status, None, self.clock())
+            report.webhooks_sent.append(item.id)
+
     async def run_once(self) -> SyncReport:
-        """Sync every account, then deliver what is due."""
+        """Sync every account, then deliver what is due (replies and escalation webhooks)."""
         report = SyncReport()
         for name in self.connectors:
             await self.sync_account(name, report)
         await self.deliver_due(report)
+        await self.deliver_webhooks(report)
         return report

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 #: Conversation columns an action may change (and undo may restore).
 STATE_COLUMNS = (
     "status", "bucket", "sort_key", "assignee", "snoozed_until", "resolved_at", "due_at",
-    "priority", "priority_reasons",
+    "priority", "priority_reasons", "followup_at",
 )
 
 

@@ -16,6 +16,7 @@ from tuidesk.store.actions import ActionsMixin
 from tuidesk.store.delivery import DeliveryMixin
 from tuidesk.store.migrations import APPLICATION_ID, MIGRATIONS, known_names
 from tuidesk.store.queries import QueriesMixin
+from tuidesk.store.team import TeamMixin
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -59,7 +60,7 @@ def _check_existing(path: Path) -> None:
         )
 
 
-class Store(QueriesMixin, ActionsMixin, DeliveryMixin):
+class Store(QueriesMixin, ActionsMixin, DeliveryMixin, TeamMixin):
     """The only place that speaks SQL. Methods take and return plain values and models."""
 
     def __init__(self, db: Database, path: str) -> None:
@@ -176,24 +177,26 @@ class Store(QueriesMixin, ActionsMixin, DeliveryMixin):
         display_name: str | None = None,
         followers: int | None = None,
         seen_at: int | None = None,
+        vip: bool = False,
     ) -> int:
         key = (network, handle)
         cached = self._customers.get(key)
-        if cached is not None and display_name is None and followers is None:
+        if cached is not None and display_name is None and followers is None and not vip:
             return cached
         cid = int(
             self._one(
                 """
-                INSERT INTO customers (network, handle, display_name, followers, first_seen)
-                VALUES (?, ?, ?, ?, ?)
+                INSERT INTO customers (network, handle, display_name, followers, first_seen, vip)
+                VALUES (?, ?, ?, ?, ?, ?)
                 ON CONFLICT (network, handle) DO UPDATE SET
+                    vip = max(vip, excluded.vip),
                     display_name = coalesce(excluded.display_name, display_name),
                     followers = coalesce(excluded.followers, followers),
                     first_seen = min(coalesce(first_seen, excluded.first_seen),
                                      coalesce(excluded.first_seen, first_seen))
                 RETURNING id
                 """,
-                (network, handle, display_name, followers, seen_at),
+                (network, handle, display_name, followers, seen_at, int(vip)),
             )
         )
         self._customers[key] = cid

@@ -203,6 +203,52 @@ def m004_sync_and_delivery(db: Database) -> None:
     )
 
 
+@MIGRATIONS()
+def m005_teamwork(db: Database) -> None:
+    """Presence heartbeats, commitments, escalation webhooks, satisfaction follow-ups."""
+    db.executescript(
+        """
+        CREATE TABLE presence (
+            agent TEXT PRIMARY KEY,
+            conversation_id INTEGER NOT NULL,
+            activity TEXT NOT NULL,
+            at INTEGER NOT NULL
+        );
+        CREATE INDEX presence_conv ON presence (conversation_id, at);
+        CREATE TABLE commitments (
+            id INTEGER PRIMARY KEY,
+            conversation_id INTEGER NOT NULL REFERENCES conversations(id),
+            agent TEXT NOT NULL,
+            text TEXT NOT NULL,
+            due_at INTEGER NOT NULL,
+            created_at INTEGER NOT NULL,
+            done_at INTEGER,
+            surfaced INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX commitments_open ON commitments (done_at, due_at);
+        CREATE INDEX commitments_conv ON commitments (conversation_id);
+        CREATE TABLE webhooks (
+            id INTEGER PRIMARY KEY,
+            escalation_id INTEGER NOT NULL REFERENCES escalations(id),
+            target TEXT NOT NULL,
+            url TEXT NOT NULL,
+            body TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'queued'
+                CHECK (state IN ('queued','sending','sent','failed','cancelled')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            response_status INTEGER,
+            last_error TEXT,
+            next_attempt_at INTEGER,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL
+        );
+        CREATE INDEX webhooks_state ON webhooks (state, id);
+        ALTER TABLE conversations ADD COLUMN followup_at INTEGER;
+        CREATE INDEX conv_followup ON conversations (followup_at) WHERE followup_at IS NOT NULL;
+        """
+    )
+
+
 def known_names() -> list[str]:
     """Names of every migration this code knows, in order."""
     return [m.name for m in MIGRATIONS._migrations]

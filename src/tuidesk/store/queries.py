@@ -256,6 +256,8 @@ class QueriesMixin:
             escalations=tuple(escalations),
             events=tuple(self.events(conversation_id=conversation_id, limit=50)),
             outbox=tuple(self.outbox_of(conversation_id)),
+            commitments=tuple(self.commitments_of(conversation_id)),  # type: ignore[attr-defined]
+            webhooks=tuple(self.webhooks_of(conversation_id)),  # type: ignore[attr-defined]
         )
 
     def brand_name(self, network: str, handle: str) -> str | None:

@@ -18,6 +18,7 @@ from tuidesk.services.display import rel
 from tuidesk.services.queue_window import ListWindow, QueueWindow
 from tuidesk.ui.messages import SyncFinished
 from tuidesk.ui.screens.composer import ReplyComposerModal
+from tuidesk.ui.screens.confirm import ConfirmModal
 from tuidesk.ui.screens.escalate import EscalateModal
 from tuidesk.ui.screens.help import HelpModal
 from tuidesk.ui.screens.prompt import TextPromptModal
@@ -32,7 +33,7 @@ VIEW_ORDER = [View.INBOX, View.MINE, View.PENDING, View.ESCALATED, View.SNOOZED,
 #: Seconds the cursor must rest before the detail pane is redrawn.
 DETAIL_DELAY = 0.06
 NEEDS_ROW = {"reply", "dm", "claim", "assign", "tag", "note", "snooze", "escalate", "resolve",
-             "reopen", "retry"}
+             "reopen", "retry", "escalation_back", "promise"}
 
 
 class QueueScreen(Screen[None]):
@@ -53,6 +54,12 @@ class QueueScreen(Screen[None]):
         Binding("x", "resolve", "Resolve", tooltip="Mark resolved", id="queue.resolve"),
         Binding("o", "reopen", "Reopen", show=False, tooltip="Reopen", id="queue.reopen"),
         Binding("u", "undo", "Undo", tooltip="Undo my last action", id="queue.undo"),
+        Binding("b", "escalation_back", "Escalation back", show=False,
+                tooltip="The escalation was answered: back to the inbox",
+                id="queue.escalation_back"),
+        Binding("p", "promise", "Promise", show=False,
+                tooltip="Record a promise made to the customer, with a due time",
+                id="queue.promise"),
         Binding("R", "retry", "Retry reply", show=False,
                 tooltip="Send a failed reply again (r edits it)", id="queue.retry"),
         Binding("slash", "search", "Search", tooltip="Full-text search", id="queue.search"),
@@ -80,6 +87,10 @@ class QueueScreen(Screen[None]):
         self._data_version = -1
         self._wake_tick = 0
         self._detail_timer: Timer | None = None
+        self.activity = "viewing"
+        """What I am doing on the selected conversation: 'viewing' or 'drafting'."""
+        self._selected_at = 0
+        self._presence_id: int | None = None
 
     def compose(self) -> ComposeResult:
         now = self.inbox.clock
@@ -134,6 +145,12 @@ class QueueScreen(Screen[None]):
         width = self.query_one(QueueList).size.width or self.size.width
         self.query_one("#queue-header", Static).update(header_text(width))
 
+    def _heartbeat(self) -> None:
+        """Tell the other agents what I am on (they see it in their detail pane)."""
+        row = self.selected
+        self.inbox.heartbeat(row.id if row else None, self.activity)
+        self._data_version = self.inbox.data_version()  # my own write is not news
+
     def _sync_parts(self) -> list[object]:
         """Last sync per account and the outbox, for the top bar."""
         sync = self.services.sync
@@ -164,8 +181,13 @@ class QueueScreen(Screen[None]):
             self._detail_timer = None
         row = self.selected
         conv = self.inbox.conversation(row.id) if row is not None else None
-        self.query_one(ConversationDetail).show(conv,
+        viewers = self.inbox.presence(row.id) if row is not None else ""
+        self.query_one(ConversationDetail).show(conv, viewers,
                                                 deliverable=self.inbox.delivery_networks)
+        if row is not None and row.id != self._presence_id:
+            self._presence_id = row.id
+            self._selected_at = self.inbox.clock()
+            self._heartbeat()
 
     def on_resize(self) -> None:
         self.call_after_refresh(self._update_bar)
@@ -207,7 +229,9 @@ class QueueScreen(Screen[None]):
     def _poll(self) -> None:
         """Pick up other agents' changes (PRAGMA data_version moves on their commits)."""
         self._wake_tick += 1
-        if self._wake_tick % 30 == 0 and self.inbox.wake_snoozed():
+        if self._wake_tick % 5 == 0:
+            self._heartbeat()
+        if self._wake_tick % 30 == 0 and self.inbox.wake_due():
             self.reload()
             return
         version = self.inbox.data_version()
@@ -304,11 +328,15 @@ class QueueScreen(Screen[None]):
             return
 
         def done(result: tuple[str, str] | None) -> None:
-            if result is not None:
-                self._do(self.inbox.escalate, f"#{row.id} escalated to {result[0]}", row.id,
-                         *result)
+            if result is None:
+                return
+            holding: list[str] = []
+            if self._do(lambda *a: holding.append(self.inbox.escalate(*a)),
+                        f"#{row.id} escalated to {result[0]}", row.id, *result) and holding[0]:
+                # Say what will happen next, then do it: offer the holding reply at once.
+                self.action_reply(None, prefill=holding[0], row=row)
 
-        self.app.push_screen(EscalateModal(), done)
+        self.app.push_screen(EscalateModal(list(self.inbox.targets)), done)
 
     def action_resolve(self) -> None:
         row = self.selected
@@ -338,12 +366,13 @@ class QueueScreen(Screen[None]):
         self.query_one(QueueList).cursor = index
         return True
 
-    def action_reply(self, visibility: str | None = None) -> None:
-        row = self.selected
+    def action_reply(self, visibility: str | None = None, prefill: str = "",
+                     row: ConversationRow | None = None) -> None:
+        row = row or self.selected
         if row is None:
             return
         draft = self.inbox.draft(row.id)
-        text = draft.text if draft else ""
+        text = draft.text if draft else prefill
         failed = self.inbox.failed_reply(row.id)
         if failed is not None and not text:
             # Edit a refused reply: its text comes back, the failed copy is discarded.
@@ -357,15 +386,39 @@ class QueueScreen(Screen[None]):
         def save_draft(text: str, visibility: str) -> None:
             self.inbox.save_draft(row.id, text, visibility)
 
-        def done(result: tuple[str, str] | None) -> None:
-            if result is None:
-                self.notify("Draft kept.", markup=False)
-                self._show_detail()
-                return
+        opened = min(self._selected_at or self.inbox.clock(), self.inbox.clock())
+
+        def send(result: tuple[str, str]) -> None:
             kind = "DM" if result[1] == "direct" else "Reply"
             self._do(self.inbox.reply, f"{kind} to #{row.id} queued in the outbox", row.id,
                      *result)
 
+        def done(result: tuple[str, str] | None) -> None:
+            self.activity = "viewing"
+            self._heartbeat()
+            if result is None:
+                self.notify("Draft kept.", markup=False)
+                self._show_detail()
+                return
+            others = self.inbox.answered_by_others_since(row.id, opened)
+            if not others:
+                send(result)
+                return
+            # Never two answers to one customer by accident.
+            self.inbox.save_draft(row.id, *result)
+
+            def confirmed(yes: bool | None) -> None:
+                if yes:
+                    send(result)
+                else:
+                    self.notify("Not sent; your text is kept as a draft.", markup=False)
+
+            self.app.push_screen(ConfirmModal(
+                f"{', '.join(others)} answered #{row.id} since you opened it. "
+                "Send yours as well?"), confirmed)
+
+        self.activity = "drafting"
+        self._heartbeat()
         self.app.push_screen(ReplyComposerModal(row, text, vis, self.inbox.saved_replies(),
                                                 values, save_draft), done)
 
@@ -389,6 +442,33 @@ class QueueScreen(Screen[None]):
             self.notify(f"{len(report.failed)} replies were refused: see the outbox in the "
                         "detail pane (R retries, r edits).", severity="error", markup=False)
         self.reload()
+
+    def action_escalation_back(self) -> None:
+        row = self.selected
+        if row is not None:
+            self._do(self.inbox.close_escalation, f"#{row.id} is back from escalation",
+                     row.id)
+
+    def action_promise(self) -> None:
+        row = self.selected
+        if row is None:
+            return
+
+        def got_text(text: str | None) -> None:
+            if not text:
+                return
+
+            def got_time(due: int | None) -> None:
+                if due is not None:
+                    self._do(self.inbox.promise, f"Promise recorded on #{row.id}", row.id,
+                             text, due)
+
+            self.app.push_screen(SnoozeModal(self.inbox.clock, "Promised for when? (it comes "
+                                             "back to the queue if not kept):"), got_time)
+
+        self.app.push_screen(TextPromptModal(
+            f"What did you promise on #{row.id}?", placeholder="technician visit Tue 9-12"),
+            got_text)
 
     def action_dm(self) -> None:
         self.action_reply("direct")

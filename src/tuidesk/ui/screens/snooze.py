@@ -54,14 +54,16 @@ class SnoozeModal(ModalScreen[int | None]):
     """
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="snooze.cancel")]
 
-    def __init__(self, now: Callable[[], int]) -> None:
+    def __init__(self, now: Callable[[], int],
+                 title: str = "Snooze until (it comes back to the inbox, flagged):") -> None:
         super().__init__()
         self.now = now
+        self.title_text = title
         self.choices = presets(now())
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label("Snooze until (it comes back to the inbox, flagged):", markup=False)
+            yield Label(self.title_text, markup=False)
             yield OptionList(*(label for label, _ in self.choices), id="snooze-presets")
             yield Input(placeholder="or type +90m, 3h, 2d, 2026-12-01 14:00", id="snooze-custom")
             yield Label("", classes="error", id="snooze-error", markup=False)

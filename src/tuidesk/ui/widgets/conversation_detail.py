@@ -98,6 +98,24 @@ def render_conversation(conv: Conversation, now: int, viewers: str = "",
                               "queued until one delivers it\n", "$warning"))
             if o.last_error:
                 parts.append(join(("   error: ", "$error"), safe_line(o.last_error), "\n"))
+    if conv.commitments:
+        parts.append(_rule("Promises"))
+        for c in conv.commitments:
+            late = c.done_at is None and c.due_at < now
+            mark = ("✓ kept" if c.done_at else "✗ overdue" if late else "⧗ open")
+            parts.append(join((f"{mark} ", "bold $error" if late else "bold"),
+                              safe(c.text), (f"  due {_date(c.due_at)} UTC by ", "$text-muted"),
+                              safe_line(c.agent), "\n"))
+    if conv.webhooks:
+        parts.append(_rule("Escalation deliveries"))
+        for w in conv.webhooks:
+            mark = {"queued": "⧗ queued", "sending": "⇢ sending", "sent": "✓ delivered",
+                    "failed": "✗ failed"}.get(w.state, w.state)
+            status = f" (HTTP {w.response_status})" if w.response_status else ""
+            parts.append(join((f"{mark}{status} ", "bold"), safe_line(w.target),
+                              (f"  attempts {w.attempts}", "$text-muted"), "\n"))
+            if w.last_error:
+                parts.append(join(("   error: ", "$error"), safe_line(w.last_error), "\n"))
     if conv.notes:
         parts.append(_rule(f"Notes ({len(conv.notes)}, all of this customer's conversations)"))
         for n in conv.notes:

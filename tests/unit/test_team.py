@@ -1,0 +1,146 @@
+"""Teamwork rules with injectable time: supervisors, presence, follow-ups, promises, SLAs."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from fakes import mention
+from support import NOW
+from tuidesk.config import EscalationTarget, Settings
+from tuidesk.errors import ActionError
+from tuidesk.services import Services, open_services
+from tuidesk.services.clock import FixedClock
+from tuidesk.services.inbox import webhook_body
+from tuidesk.services.priority import SlaPolicy
+
+
+def make(tmp_path: Path, clock: FixedClock, **settings: object) -> Services:
+    svc = open_services(tmp_path / "team.db", replace(Settings(agent="ana"), **settings), clock)
+    svc.ingest.ingest([mention(i, at=NOW - 3600) for i in range(3)])
+    return svc
+
+
+def ids(svc: Services) -> list[int]:
+    return [r.id for r in svc.inbox.page("all")]
+
+
+def test_only_supervisors_take_over(tmp_path: Path, clock: FixedClock) -> None:
+    svc = make(tmp_path, clock, supervisors=("kim",))
+    cid = ids(svc)[0]
+    svc.for_agent("sam").claim(cid)
+    with pytest.raises(ActionError, match="Already claimed by sam"):
+        svc.inbox.claim(cid)
+    with pytest.raises(ActionError, match="only a supervisor"):
+        svc.inbox.assign(cid, "ana")
+    svc.for_agent("kim").claim(cid)
+    assert svc.inbox.row(cid).assignee == "kim"
+    svc.for_agent("kim").assign(cid, "ana")
+    assert svc.inbox.row(cid).assignee == "ana"
+    svc.inbox.assign(cid, "sam")  # handing over your own work is fine
+    assert svc.inbox.row(cid).assignee == "sam"
+
+
+def test_presence_expires(tmp_path: Path, clock: FixedClock) -> None:
+    svc = make(tmp_path, clock)
+    cid = ids(svc)[0]
+    svc.for_agent("sam").heartbeat(cid, "drafting")
+    svc.for_agent("kim").heartbeat(cid, "viewing")
+    assert svc.inbox.presence(cid) == "kim (viewing), sam (drafting)"
+    svc.for_agent("kim").heartbeat(None)
+    clock.advance(svc.inbox.PRESENCE_TTL + 1)
+    assert svc.inbox.presence(cid) == ""
+
+
+def test_answered_by_others_since(tmp_path: Path, clock: FixedClock) -> None:
+    svc = make(tmp_path, clock)
+    cid = ids(svc)[0]
+    opened = clock()
+    clock.advance(5)
+    svc.for_agent("sam").reply(cid, "On it", "public")
+    assert svc.inbox.answered_by_others_since(cid, opened) == ["sam"]
+    assert svc.inbox.answered_by_others_since(cid, clock() + 1) == []
+
+
+def test_satisfaction_follow_up_returns_after_n_days(tmp_path: Path, clock: FixedClock
+                                                     ) -> None:
+    svc = make(tmp_path, clock, followup_days=3)
+    cid = ids(svc)[0]
+    svc.inbox.resolve(cid)
+    clock.advance(3 * 86400 - 1)
+    assert svc.inbox.wake_due() == []
+    clock.advance(1)
+    assert svc.inbox.wake_due() == [cid]
+    conv = svc.inbox.conversation(cid)
+    assert conv.row.status == "open" and "follow-up" in conv.tags
+    assert "Satisfaction follow-up" in conv.notes[-1].text
+    assert svc.inbox.wake_due() == []
+
+
+def test_overdue_promise_surfaces_once(tmp_path: Path, clock: FixedClock) -> None:
+    svc = make(tmp_path, clock)
+    cid = ids(svc)[0]
+    svc.inbox.promise(cid, "technician visit Tue 9-12", clock() + 7200)
+    svc.inbox.resolve(cid)
+    clock.advance(7201)
+    assert svc.inbox.wake_due() == [cid]
+    conv = svc.inbox.conversation(cid)
+    assert conv.row.status == "open" and "promise-overdue" in conv.tags
+    assert conv.commitments[0].text == "technician visit Tue 9-12"
+    assert svc.inbox.wake_due() == []
+
+
+def test_snooze_wakes_flagged(tmp_path: Path, clock: FixedClock) -> None:
+    svc = make(tmp_path, clock)
+    cid = ids(svc)[0]
+    svc.inbox.snooze(cid, clock() + 600)
+    assert svc.inbox.wake_due() == []
+    clock.advance(600)
+    assert svc.inbox.wake_due() == [cid]
+    assert "snooze-ended" in svc.inbox.conversation(cid).tags
+
+
+def test_escalation_leaves_inbox_until_back(tmp_path: Path, clock: FixedClock) -> None:
+    svc = make(tmp_path, clock)
+    cid = ids(svc)[0]
+    holding = svc.inbox.escalate(cid, "field technician", "router swapped twice")
+    assert "technician visit" in holding and "{customer}" not in holding
+    assert cid not in [r.id for r in svc.inbox.page("inbox")]
+    svc.inbox.close_escalation(cid)
+    assert cid in [r.id for r in svc.inbox.page("inbox")]
+    assert svc.inbox.conversation(cid).escalations[0].status == "answered"
+
+
+def _ts(text: str) -> int:
+    return int(datetime.fromisoformat(text).replace(tzinfo=UTC).timestamp())
+
+
+def test_business_hours_sla_skips_nights_and_weekends() -> None:
+    sla = SlaPolicy(business_hours=(9 * 60, 17 * 60), timezone="UTC")
+    friday_4pm = _ts("2026-11-20T16:00:00")
+    # 2 business hours from Friday 16:00: one on Friday, one on Monday from 09:00.
+    assert sla.add(friday_4pm, 7200) == _ts("2026-11-23T10:00:00")
+    saturday = _ts("2026-11-21T12:00:00")
+    assert sla.add(saturday, 1800) == _ts("2026-11-23T09:30:00")
+    assert SlaPolicy().add(friday_4pm, 7200) == friday_4pm + 7200
+
+
+def test_vip_raises_priority(tmp_path: Path, clock: FixedClock) -> None:
+    svc = make(tmp_path, clock, vip=("cust1",))
+    follow_up = replace(mention(1, text="still waiting", at=NOW - 30), remote_id="m1-again",
+                        in_reply_to="m1")
+    svc.ingest.ingest([follow_up])
+    conv = [svc.inbox.conversation(r.id) for r in svc.inbox.page("all")
+            if r.customer == "cust1"][0]
+    assert "VIP customer" in conv.priority_reasons
+
+
+def test_webhook_body_is_valid_json_with_hostile_text() -> None:
+    spec = EscalationTarget("ticket", webhook="http://x", body='{"title": "{customer}: '
+                            '{reason}", "id": {conversation_id}}')
+    body = webhook_body(spec, 7, 'quote " and \\ backslash\nnewline', "ana", None)
+    assert json.loads(body) == {"title": ': quote " and \\ backslash\nnewline', "id": 7}
