@@ -148,8 +148,9 @@ class QueueScreen(Screen[None]):
     def _heartbeat(self) -> None:
         """Tell the other agents what I am on (they see it in their detail pane)."""
         row = self.selected
+        # PRAGMA data_version only moves for other connections' commits, so this write of
+        # ours does not make the other apps' changes look seen.
         self.inbox.heartbeat(row.id if row else None, self.activity)
-        self._data_version = self.inbox.data_version()  # my own write is not news
 
     def _sync_parts(self) -> list[object]:
         """Last sync per account and the outbox, for the top bar."""
