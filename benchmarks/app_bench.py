@@ -32,7 +32,7 @@ def pct(values: list[float], p: float) -> float:
     return values[k]
 
 
-async def measure(db: str, repeats: int = 60) -> dict[str, object]:
+async def measure(db: str, repeats: int = 200, view: str = "inbox") -> dict[str, object]:
     t0 = time.perf_counter()
     services = open_services(db, Settings(agent="bench"))
     app = make_app(services)
@@ -41,6 +41,8 @@ async def measure(db: str, repeats: int = 60) -> dict[str, object]:
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, QueueScreen)
+        if view != "inbox":
+            screen.action_view(view)
         queue = screen.query_one(QueueList)
         for y in range(queue.size.height):
             queue.render_line(y)
@@ -61,12 +63,16 @@ async def measure(db: str, repeats: int = 60) -> dict[str, object]:
 
         keys: dict[str, list[float]] = {"down": [], "page_down": [], "end": [], "open": [],
                                        "search": []}
+        for _ in range(10):  # warm up caches, as a user's first seconds would
+            timed(queue.action_cursor_down)
+            timed(queue.action_page_down)
+        queue.action_first()
         for i in range(repeats):
             keys["down"].append(timed(queue.action_cursor_down))
             keys["page_down"].append(timed(queue.action_page_down))
             keys["open"].append(timed(lambda: screen._show_detail()))
             keys["end"].append(timed(queue.action_last if i % 2 == 0 else queue.action_first))
-            if i < 20:
+            if i < 40:
                 keys["search"].append(timed(lambda: screen._run_search("router")))
                 screen.action_view("inbox")
         for name, values in keys.items():

@@ -70,6 +70,12 @@ class InboxService:
     def search(self, text: str, limit: int = 500) -> list[ConversationRow]:
         return self.store.search(text, limit)
 
+    def search_ids(self, text: str, limit: int = 1000) -> list[int]:
+        return self.store.search_ids(text, limit)
+
+    def rows(self, ids: list[int]) -> list[ConversationRow]:
+        return self.store.rows_by_id(ids)
+
     def conversation(self, conversation_id: int) -> Conversation | None:
         return self.store.conversation(conversation_id)
 

@@ -76,22 +76,39 @@ class QueueWindow:
             self._store(start, inbox.page_at(view, start, PAGE))
 
 
-class ListWindow:
-    """The same interface over a fixed list (search results)."""
+class SearchWindow:
+    """Search results: matching ids up front (cheap), rows loaded a page at a time."""
 
-    def __init__(self, rows: list[ConversationRow], label: str) -> None:
-        self.rows = rows
+    CHUNK = 100
+
+    def __init__(self, inbox: InboxService, ids: list[int], label: str) -> None:
+        self.inbox = inbox
+        self.ids = ids
         self.view = label
-        self.total = len(rows)
+        self.total = len(ids)
+        self._rows: dict[int, ConversationRow] = {}
 
     def refresh(self) -> None:
-        pass
+        self._rows.clear()
 
     def get(self, index: int) -> ConversationRow | None:
-        return self.rows[index] if 0 <= index < self.total else None
+        if not 0 <= index < self.total:
+            return None
+        if index not in self._rows:
+            start = index - index % self.CHUNK
+            chunk = self.ids[start:start + self.CHUNK]
+            found = {r.id: r for r in self.inbox.rows(chunk)}
+            for i, cid in enumerate(chunk):
+                if cid in found:
+                    self._rows[start + i] = found[cid]
+        return self._rows.get(index)
+
+    @property
+    def rows(self) -> list[ConversationRow]:
+        return [r for r in (self.get(i) for i in range(self.total)) if r is not None]
 
     def index_of(self, conversation_id: int) -> int | None:
-        for i, row in enumerate(self.rows):
-            if row.id == conversation_id:
-                return i
-        return None
+        try:
+            return self.ids.index(conversation_id)
+        except ValueError:
+            return None

@@ -102,6 +102,9 @@ class Store(QueriesMixin, ActionsMixin, DeliveryMixin, TeamMixin):
                 conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
+            # 32 MB page cache (default 2 MB): bulk imports update several indexes whose
+            # pages would otherwise be evicted and re-read. Filled only as pages are used.
+            conn.execute("PRAGMA cache_size = -32000")
             db = Database(conn, execute_plugins=False)
             store = cls(db, str(path))
             if migrate:
@@ -233,6 +236,90 @@ class Store(QueriesMixin, ActionsMixin, DeliveryMixin, TeamMixin):
             )
         )
 
+    def _temp_keys(self, keys: Iterable[tuple[str, str]]) -> None:
+        self.db.execute("CREATE TEMP TABLE IF NOT EXISTS keys (network TEXT, k TEXT, "
+                        "PRIMARY KEY (network, k)) WITHOUT ROWID")
+        self.db.execute("DELETE FROM temp.keys")
+        self.db.conn.executemany("INSERT OR IGNORE INTO temp.keys VALUES (?, ?)", keys)
+
+    def upsert_customers(self, rows: Sequence[tuple[Any, ...]]) -> dict[tuple[str, str], int]:
+        """Insert or update customers in one statement; returns (network, handle) -> id.
+
+        Args:
+            rows: (network, handle, display_name, followers, first_seen, vip).
+        """
+        self.db.conn.executemany(
+            """
+            INSERT INTO customers (network, handle, display_name, followers, first_seen, vip)
+            VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT (network, handle) DO UPDATE SET
+                display_name = coalesce(excluded.display_name, display_name),
+                followers = coalesce(excluded.followers, followers),
+                first_seen = min(coalesce(first_seen, excluded.first_seen),
+                                 coalesce(excluded.first_seen, first_seen)),
+                vip = max(vip, excluded.vip)
+            """, [(r[0], r[1], r[2], r[3], r[4], int(bool(r[5]))) for r in rows])
+        self._temp_keys((r[0], r[1]) for r in rows)
+        return {(n, h): i for i, n, h in self._q(
+            "SELECT c.id, c.network, c.handle FROM customers c "
+            "JOIN temp.keys k ON k.network = c.network AND k.k = c.handle")}
+
+    def upsert_conversations(self, rows: Sequence[tuple[Any, ...]]
+                             ) -> dict[tuple[str, str], int]:
+        """Create conversations named (network, thread_key) if new; returns their ids.
+
+        Args:
+            rows: (network, thread_key, brand_id, customer_id, channel, created_at, keyword,
+                keyword_severity).
+        """
+        self.db.conn.executemany(
+            """
+            INSERT INTO conversations (network, thread_key, brand_id, customer_id, channel,
+                created_at, updated_at, keyword, keyword_severity)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8)
+            ON CONFLICT (network, thread_key) DO UPDATE SET
+                customer_id = coalesce(customer_id, excluded.customer_id),
+                created_at = min(created_at, excluded.created_at),
+                keyword = coalesce(keyword, excluded.keyword),
+                keyword_severity = max(keyword_severity, excluded.keyword_severity)
+            """, rows)
+        self._temp_keys((r[0], r[1]) for r in rows)
+        return {(n, k): i for i, n, k in self._q(
+            "SELECT c.id, c.network, c.thread_key FROM conversations c "
+            "JOIN temp.keys k ON k.network = c.network AND k.k = c.thread_key")}
+
+    def existing_conversations(self, keys: Sequence[tuple[str, str]]
+                               ) -> dict[tuple[str, str], int]:
+        self._temp_keys(keys)
+        return {(n, k): i for i, n, k in self._q(
+            "SELECT c.id, c.network, c.thread_key FROM conversations c "
+            "JOIN temp.keys k ON k.network = c.network AND k.k = c.thread_key")}
+
+    def max_conversation_id(self) -> int:
+        return int(self._one("SELECT coalesce(max(id), 0) FROM conversations"))
+
+    def customer_facts(self, ids: Sequence[int]) -> dict[int, tuple[Any, int, int]]:
+        """customer id -> (followers, vip, conversations stored so far)."""
+        self.db.execute("CREATE TEMP TABLE IF NOT EXISTS cids (id INTEGER PRIMARY KEY)")
+        self.db.execute("DELETE FROM temp.cids")
+        self.db.conn.executemany("INSERT OR IGNORE INTO temp.cids VALUES (?)",
+                                 [(i,) for i in ids])
+        return {r[0]: (r[1], r[2], r[3]) for r in self._q(
+            "SELECT cu.id, cu.followers, cu.vip, "
+            "(SELECT count(*) FROM conversations c WHERE c.customer_id = cu.id) "
+            "FROM customers cu JOIN temp.cids t ON t.id = cu.id")}
+
+    def insert_conversations(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Insert new conversations with their derived state in one executemany."""
+        self.db.conn.executemany(
+            """
+            INSERT INTO conversations (id, network, thread_key, brand_id, customer_id, channel,
+                status, bucket, sort_key, priority, priority_reasons, due_at, created_at,
+                last_at, last_inbound_at, waiting_since, first_response_at, message_count,
+                inbound_count, sentiment, preview, updated_at, keyword, keyword_severity)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, rows)
+
     def thread_key_of(self, network: str, remote_id: str) -> str | None:
         """The thread key of the conversation holding message `remote_id`, if stored."""
         value = self._one(
@@ -357,16 +444,26 @@ class Store(QueriesMixin, ActionsMixin, DeliveryMixin, TeamMixin):
         return [dict(zip(cols, r, strict=True)) for r in rows]
 
     def apply_states(self, states: Iterable[dict[str, Any]]) -> None:
-        """Write derived state (status, bucket, sort key, priority, due) for conversations."""
+        """Write derived state (status, bucket, sort key, priority, due) for conversations.
+
+        Rows go to an unindexed temp table first, then one UPDATE ... FROM applies them:
+        cheaper than one indexed UPDATE statement per conversation.
+        """
+        self.db.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS states (id INTEGER PRIMARY KEY, status TEXT, "
+            "bucket TEXT, sort_key INTEGER, priority INTEGER, reasons TEXT, due_at INTEGER, "
+            "resolved_at INTEGER)")
+        self.db.execute("DELETE FROM temp.states")
         self.db.conn.executemany(
+            "INSERT OR REPLACE INTO temp.states VALUES (:id, :status, :bucket, :sort_key, "
+            ":priority, :reasons, :due_at, :resolved_at)", list(states))
+        self.db.execute(
             """
-            UPDATE conversations SET status = :status, bucket = :bucket, sort_key = :sort_key,
-                priority = :priority, priority_reasons = :reasons, due_at = :due_at,
-                resolved_at = :resolved_at
-            WHERE id = :id
-            """,
-            list(states),
-        )
+            UPDATE conversations SET status = s.status, bucket = s.bucket,
+                sort_key = s.sort_key, priority = s.priority, priority_reasons = s.reasons,
+                due_at = s.due_at, resolved_at = s.resolved_at
+            FROM temp.states s WHERE conversations.id = s.id
+            """)
 
     def conversations_with_messages_after(self, message_id: int) -> list[int]:
         return [r[0] for r in self._q(

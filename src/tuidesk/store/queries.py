@@ -154,6 +154,14 @@ class QueriesMixin:
         Raises:
             QueryError: the query is not valid FTS5 syntax.
         """
+        return self.rows_by_id(self.search_ids(text, limit))
+
+    def search_ids(self, text: str, limit: int = 500) -> list[int]:
+        """Ids of conversations matching `text`, most recent match first (rows load later).
+
+        Raises:
+            QueryError: the query is not valid FTS5 syntax.
+        """
         query = fts_query(text)
         if not query:
             return []
@@ -175,7 +183,7 @@ class QueriesMixin:
         seen: dict[int, None] = {}
         for cid in ids:
             seen.setdefault(cid, None)
-        return self.rows_by_id(list(seen)[:limit])
+        return list(seen)[:limit]
 
     # -- detail ----------------------------------------------------------------------------
 

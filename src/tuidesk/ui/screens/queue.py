@@ -15,7 +15,7 @@ from tuidesk.errors import TuideskError
 from tuidesk.models import VIEW_TITLES, ConversationRow, View
 from tuidesk.services import Services
 from tuidesk.services.display import rel
-from tuidesk.services.queue_window import ListWindow, QueueWindow
+from tuidesk.services.queue_window import QueueWindow, SearchWindow
 from tuidesk.ui.messages import SyncFinished
 from tuidesk.ui.screens.composer import ReplyComposerModal
 from tuidesk.ui.screens.confirm import ConfirmModal
@@ -82,7 +82,7 @@ class QueueScreen(Screen[None]):
         self.services = services
         self.inbox = services.inbox
         self.view = View.INBOX.value
-        self.window: QueueWindow | ListWindow = QueueWindow(self.inbox, self.view)
+        self.window: QueueWindow | SearchWindow = QueueWindow(self.inbox, self.view)
         self.search_text: str | None = None
         self._data_version = -1
         self._wake_tick = 0
@@ -212,9 +212,11 @@ class QueueScreen(Screen[None]):
         """Re-read the current view or search after a change (here or by another agent)."""
         queue = self.query_one(QueueList)
         cursor = queue.cursor if keep_cursor else 0
-        if isinstance(self.window, ListWindow):
+        if isinstance(self.window, SearchWindow):
             try:
-                self.window = ListWindow(self.inbox.search(self.search_text or ""), "search")
+                self.window = SearchWindow(self.inbox,
+                                           self.inbox.search_ids(self.search_text or ""),
+                                           "search")
             except TuideskError:
                 pass
         else:
@@ -502,14 +504,14 @@ class QueueScreen(Screen[None]):
             self.action_view(self.view)
             return True
         try:
-            rows = self.inbox.search(text)
+            ids = self.inbox.search_ids(text)
         except TuideskError as exc:
             self.query_one("#search-error", Label).update(
                 join(("✗ ", "$error"), safe_line(exc.msg, "$error")))
             return False
-        self.query_one("#search-error", Label).update(f"{len(rows)} conversations")
+        self.query_one("#search-error", Label).update(f"{len(ids)} conversations")
         self.search_text = text
-        self.window = ListWindow(rows, "search")
+        self.window = SearchWindow(self.inbox, ids, "search")
         self._show_window()
         return True
 
