@@ -262,7 +262,7 @@ def render(r: dict, args: argparse.Namespace) -> str:
         "", "## 1. Import (store work; sentiment precomputed and reported apart)", "",
         "| messages | tuidesk rows/s | raw executemany rows/s | ratio (target >= 0.33) "
         "| sentiment pass (cached) |", "|---:|---:|---:|---:|---:|"]
-    for size, v in sorted(r["import"].items()):
+    for _, v in sorted(r["import"].items()):
         lines.append(f"| {v['messages']:,} | {v['store_rows_s']:,.0f} | {v['raw_rows_s']:,.0f} "
                      f"| {v['ratio']:.2f} | {v['sentiment_cached_s']:.2f} s "
                      f"({v['unique_texts']:,} unique texts) |")
