@@ -78,8 +78,10 @@ def _parser() -> argparse.ArgumentParser:
     lg.add_argument("--limit", type=int, default=1000)
     lg.add_argument("--json", action="store_true")
     from tuidesk.cli_net import add_parsers
+    from tuidesk.cli_report import add_parser
 
     add_parsers(sub, common)
+    add_parser(sub, common)
     return p
 
 
@@ -235,6 +237,10 @@ def main(argv: Sequence[str] | None = None, clock: Clock = system_clock) -> int:
                 return cmd_list(args, services)
             if command == "log":
                 return cmd_log(args, services)
+            if command == "report":
+                from tuidesk.cli_report import cmd_report
+
+                return cmd_report(args, services)
             make_app(services).run()
             return EXIT_OK
         finally:
@@ -244,3 +250,9 @@ def main(argv: Sequence[str] | None = None, clock: Clock = system_clock) -> int:
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `tuidesk report | head`: the reader left; that is not an error.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK

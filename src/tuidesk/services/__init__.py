@@ -12,6 +12,7 @@ from tuidesk.models import KeywordRule
 from tuidesk.services.clock import Clock, system_clock
 from tuidesk.services.inbox import InboxService
 from tuidesk.services.ingest import IngestService
+from tuidesk.services.insight import InsightService
 from tuidesk.services.priority import SlaPolicy
 from tuidesk.services.sync import SyncService, WebhookSender
 from tuidesk.store import Store
@@ -28,6 +29,7 @@ class Services:
     _store: Store
     sync: SyncService | None = None
     """Present when accounts are configured: fetches mentions and delivers the outbox."""
+    insight: InsightService | None = None
     _closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     async def aclose(self) -> None:
@@ -79,4 +81,5 @@ def open_services(
     if sync is not None:
         inbox.delivery_networks = sync.networks
     return Services(inbox=inbox, ingest=ingest, settings=settings, db_path=str(db_path),
-                    _store=store, sync=sync, _closers=list(closers))
+                    _store=store, sync=sync, _closers=list(closers),
+                    insight=InsightService(store, settings.agent, sla, clock))

@@ -231,6 +231,8 @@ class IngestService:
             store.index_messages_after(before_id)
             touched = store.conversations_with_messages_after(before_id)
             self._rederive([cid for cid in touched if cid in set(existing.values())])
+        if imported > 20_000:
+            store.checkpoint()  # do not leave the next process a large WAL to replay
         return ImportReport(imported=imported, skipped=len(messages) - imported,
                             conversations=len(conv_ids),
                             seconds=time.perf_counter() - started)
@@ -283,7 +285,9 @@ class IngestService:
                          state["reasons"], state["due_at"], inputs["created_at"],
                          inputs["last_at"], inputs["last_inbound_at"], inputs["waiting_since"],
                          inputs["first_response_at"], len(msgs), len(ins), inputs["sentiment"],
-                         preview, inputs["created_at"], keyword, severity))
+                         preview, inputs["created_at"], keyword, severity,
+                         ins[0].created_at if ins else None, ins[0].sentiment if ins else None,
+                         min((t for t in outs if ins and t >= ins[0].created_at), default=None)))
         store.insert_conversations(rows)
         return ids
 

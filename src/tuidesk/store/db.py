@@ -16,6 +16,7 @@ from tuidesk.store.actions import ActionsMixin
 from tuidesk.store.delivery import DeliveryMixin
 from tuidesk.store.migrations import APPLICATION_ID, MIGRATIONS, known_names
 from tuidesk.store.queries import QueriesMixin
+from tuidesk.store.reports import ReportsMixin
 from tuidesk.store.team import TeamMixin
 
 BUSY_TIMEOUT_MS = 10_000
@@ -60,7 +61,7 @@ def _check_existing(path: Path) -> None:
         )
 
 
-class Store(QueriesMixin, ActionsMixin, DeliveryMixin, TeamMixin):
+class Store(QueriesMixin, ActionsMixin, DeliveryMixin, TeamMixin, ReportsMixin):
     """The only place that speaks SQL. Methods take and return plain values and models."""
 
     def __init__(self, db: Database, path: str) -> None:
@@ -101,6 +102,9 @@ class Store(QueriesMixin, ActionsMixin, DeliveryMixin, TeamMixin):
             if not memory:
                 conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute("PRAGMA synchronous = NORMAL")
+                # After a checkpoint, shrink the WAL back: a 100 MB WAL left by a bulk import
+                # makes the next process spend seconds rebuilding its index on open.
+                conn.execute("PRAGMA journal_size_limit = 33554432")
             conn.execute("PRAGMA foreign_keys = ON")
             # 32 MB page cache (default 2 MB): bulk imports update several indexes whose
             # pages would otherwise be evicted and re-read. Filled only as pages are used.
@@ -122,7 +126,16 @@ class Store(QueriesMixin, ActionsMixin, DeliveryMixin, TeamMixin):
     def applied_migrations(self) -> list[str]:
         return [m.name for m in MIGRATIONS.applied(self.db)]
 
+    def checkpoint(self) -> None:
+        """Fold the WAL into the database and truncate it (best effort: readers may block)."""
+        if not self.path == ":memory:":
+            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+
     def close(self) -> None:
+        try:
+            self.checkpoint()
+        except sqlite3.Error:
+            pass  # another agent is reading; the last one to close will do it
         self.db.close()
 
     # -- transactions ----------------------------------------------------------------------
@@ -316,8 +329,10 @@ class Store(QueriesMixin, ActionsMixin, DeliveryMixin, TeamMixin):
             INSERT INTO conversations (id, network, thread_key, brand_id, customer_id, channel,
                 status, bucket, sort_key, priority, priority_reasons, due_at, created_at,
                 last_at, last_inbound_at, waiting_since, first_response_at, message_count,
-                inbound_count, sentiment, preview, updated_at, keyword, keyword_severity)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                inbound_count, sentiment, preview, updated_at, keyword, keyword_severity,
+                first_inbound_at, first_sentiment, first_reply_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+                    ?)
             """, rows)
 
     def thread_key_of(self, network: str, remote_id: str) -> str | None:
@@ -385,6 +400,7 @@ class Store(QueriesMixin, ActionsMixin, DeliveryMixin, TeamMixin):
                     max(CASE WHEN m.direction = 'in' THEN m.created_at END) AS last_in,
                     max(CASE WHEN m.direction = 'out' THEN m.created_at END) AS last_out,
                     min(CASE WHEN m.direction = 'out' THEN m.created_at END) AS first_out,
+                    min(CASE WHEN m.direction = 'in' THEN m.created_at END) AS first_in,
                     max(m.visibility = 'direct') AS has_dm
                 FROM messages m JOIN temp.touched t ON t.id = m.conversation_id
                 GROUP BY m.conversation_id
@@ -395,6 +411,17 @@ class Store(QueriesMixin, ActionsMixin, DeliveryMixin, TeamMixin):
                 last_at = agg.last_at,
                 last_inbound_at = agg.last_in,
                 first_response_at = agg.first_out,
+                first_inbound_at = agg.first_in,
+                first_reply_at = (
+                    SELECT min(m7.created_at) FROM messages m7
+                    WHERE m7.conversation_id = agg.cid AND m7.direction = 'out'
+                      AND m7.created_at >= agg.first_in
+                ),
+                first_sentiment = (
+                    SELECT m6.sentiment FROM messages m6
+                    WHERE m6.conversation_id = agg.cid AND m6.direction = 'in'
+                    ORDER BY m6.created_at, m6.id LIMIT 1
+                ),
                 channel = CASE WHEN agg.has_dm THEN 'direct' ELSE conversations.channel END,
                 waiting_since = (
                     SELECT min(m2.created_at) FROM messages m2

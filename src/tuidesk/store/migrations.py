@@ -249,6 +249,31 @@ def m005_teamwork(db: Database) -> None:
     )
 
 
+@MIGRATIONS()
+def m006_insight(db: Database) -> None:
+    """First inbound time and sentiment per conversation; indexes for time-window reports."""
+    db.executescript(
+        """
+        ALTER TABLE conversations ADD COLUMN first_inbound_at INTEGER;
+        ALTER TABLE conversations ADD COLUMN first_sentiment REAL;
+        ALTER TABLE conversations ADD COLUMN first_reply_at INTEGER;
+        UPDATE conversations SET
+            first_inbound_at = (SELECT min(m.created_at) FROM messages m
+                                WHERE m.conversation_id = conversations.id
+                                  AND m.direction = 'in'),
+            first_sentiment = (SELECT m.sentiment FROM messages m
+                               WHERE m.conversation_id = conversations.id
+                                 AND m.direction = 'in'
+                               ORDER BY m.created_at, m.id LIMIT 1);
+        UPDATE conversations SET first_reply_at = (
+            SELECT min(m.created_at) FROM messages m WHERE m.conversation_id = conversations.id
+              AND m.direction = 'out' AND m.created_at >= conversations.first_inbound_at);
+        CREATE INDEX conv_first_in ON conversations (first_inbound_at);
+        CREATE INDEX msg_dir_time ON messages (direction, created_at, sentiment);
+        """
+    )
+
+
 def known_names() -> list[str]:
     """Names of every migration this code knows, in order."""
     return [m.name for m in MIGRATIONS._migrations]

@@ -19,6 +19,7 @@ from tuidesk.services.queue_window import QueueWindow, SearchWindow
 from tuidesk.ui.messages import SyncFinished
 from tuidesk.ui.screens.composer import ReplyComposerModal
 from tuidesk.ui.screens.confirm import ConfirmModal
+from tuidesk.ui.screens.dashboard import DashboardScreen, Drill
 from tuidesk.ui.screens.escalate import EscalateModal
 from tuidesk.ui.screens.help import HelpModal
 from tuidesk.ui.screens.prompt import TextPromptModal
@@ -63,6 +64,9 @@ class QueueScreen(Screen[None]):
         Binding("R", "retry", "Retry reply", show=False,
                 tooltip="Send a failed reply again (r edits it)", id="queue.retry"),
         Binding("slash", "search", "Search", tooltip="Full-text search", id="queue.search"),
+        Binding("D", "dashboard", "Dashboard", show=False,
+                tooltip="Backlog, response times, SLA, volume, sentiment, agents",
+                id="queue.dashboard"),
         Binding("escape", "back", "Back", show=False, id="queue.back"),
         Binding("question_mark", "help", "Help", id="app.help"),
         Binding("q", "app.quit", "Quit", id="app.quit"),
@@ -472,6 +476,28 @@ class QueueScreen(Screen[None]):
         self.app.push_screen(TextPromptModal(
             f"What did you promise on #{row.id}?", placeholder="technician visit Tue 9-12"),
             got_text)
+
+    def action_dashboard(self) -> None:
+        insight = self.services.insight
+        if insight is None:
+            return
+
+        def drill(target: Drill) -> None:
+            if target is None:
+                return
+            if isinstance(target, tuple):
+                self.action_view(View.ALL.value)
+                self.jump_to(target[1])
+            else:
+                self.action_view(target)
+
+        self.app.push_screen(DashboardScreen(insight.report()), drill)
+
+    def jump_to(self, conversation_id: int) -> None:
+        """Show one conversation (from a drill-down) as a one-row result."""
+        self.search_text = f"#{conversation_id}"
+        self.window = SearchWindow(self.inbox, [conversation_id], "search")
+        self._show_window()
 
     def action_dm(self) -> None:
         self.action_reply("direct")

@@ -1,0 +1,113 @@
+"""Provides InsightService: the supervisor's figures (dashboard and `tuidesk report`)."""
+
+from __future__ import annotations
+
+import re
+import statistics
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from tuidesk.errors import ConfigError
+from tuidesk.models import View
+from tuidesk.services.clock import Clock, system_clock
+from tuidesk.services.priority import SlaPolicy
+from tuidesk.store import Store
+
+_SINCE = re.compile(r"^(\d+)([hdw])$")
+
+
+def parse_since(text: str, now: int) -> int | None:
+    """'24h', '7d', '4w', 'all', or a date 'YYYY-MM-DD' (UTC) -> Unix seconds (None = all).
+
+    Raises:
+        ConfigError: not understood.
+    """
+    text = text.strip().lower()
+    if text in ("all", ""):
+        return None
+    m = _SINCE.match(text)
+    if m:
+        return now - int(m.group(1)) * {"h": 3600, "d": 86400, "w": 604800}[m.group(2)]
+    try:
+        return int(datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC).timestamp())
+    except ValueError:
+        raise ConfigError(f"--since {text!r}: use 24h, 7d, 4w, all or YYYY-MM-DD") from None
+
+
+@dataclass
+class Window:
+    label: str
+    conversations: int
+    answered: int
+    median_s: float | None
+    p90_s: float | None
+    late: int
+    """Answered later than the first-response target."""
+
+
+@dataclass
+class Report:
+    generated_at: int
+    since: int | None
+    brand: str | None
+    backlog: dict[str, int]
+    views: dict[str, int]
+    overdue_now: int
+    oldest_waiting: dict[str, Any] | None
+    windows: list[Window]
+    brands: list[dict[str, Any]]
+    volume_per_hour: list[int]
+    """Inbound messages per hour over the last 24 hours, oldest first."""
+    sentiment: dict[str, int]
+    conversions: dict[str, int]
+    agents: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class InsightService:
+    def __init__(self, store: Store, agent: str, sla: SlaPolicy | None = None,
+                 clock: Clock = system_clock) -> None:
+        self.store = store
+        self.agent = agent
+        self.sla = sla or SlaPolicy()
+        self.clock = clock
+
+    def _window(self, label: str, since: int | None, brand: str | None) -> Window:
+        rt = self.store.response_times(since, None, brand)
+        late = self.store.late_first_responses(since, self.sla.first_response, brand)
+        return Window(label, rt["conversations"], rt["answered"], rt["median_s"], rt["p90_s"],
+                      late)
+
+    def report(self, since: int | None = None, brand: str | None = None,
+               windows: bool = True) -> Report:
+        """Every figure; `since` scopes the per-brand, sentiment, conversion, agent parts."""
+        now = self.clock()
+        store = self.store
+        day = now - now % 86400
+        wins = [self._window("today", day, brand), self._window("7 days", now - 7 * 86400,
+                                                                 brand),
+                self._window("30 days", now - 30 * 86400, brand)] if windows else []
+        if since is not None or brand:
+            wins.append(self._window("selected period", since, brand))
+        oldest = store.oldest_waiting()
+        agents = store.per_agent(since)
+        for a in agents:
+            times = a.pop("response_s")
+            a["median_response_s"] = statistics.median(times) if times else None
+        return Report(
+            generated_at=now, since=since, brand=brand, backlog=store.backlog(),
+            views={v.value: store.count(v.value, self.agent) for v in View},
+            overdue_now=store.overdue_now(now),
+            oldest_waiting=None if oldest is None else {
+                "conversation": oldest[0], "customer": oldest[1], "waiting_since": oldest[2],
+                "waiting_s": now - oldest[2]},
+            windows=wins,
+            brands=[b for b in store.per_brand(since) if not brand or b["brand"] == brand],
+            volume_per_hour=store.volume_by_hour(now - 24 * 3600 - (now % 3600) + 3600,
+                                                 now + 3600 - now % 3600),
+            sentiment=store.sentiment_mix(since), conversions=store.conversions(since),
+            agents=agents,
+        )
