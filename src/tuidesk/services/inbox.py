@@ -70,7 +70,7 @@ class InboxService:
     def search(self, text: str, limit: int = 500) -> list[ConversationRow]:
         return self.store.search(text, limit)
 
-    def search_ids(self, text: str, limit: int = 1000) -> list[int]:
+    def search_ids(self, text: str, limit: int = 500) -> list[int]:
         return self.store.search_ids(text, limit)
 
     def rows(self, ids: list[int]) -> list[ConversationRow]:

@@ -175,7 +175,7 @@ class QueriesMixin:
                           ORDER BY rowid DESC LIMIT ?) f ON f.rowid = m.id
                     ORDER BY m.id DESC
                     """,
-                    (query, limit * 4),
+                    (query, limit * 2),
                 )
             ]
         except sqlite3.OperationalError as exc:
