@@ -67,3 +67,17 @@ def move_to(app: TuideskApp, conversation_id: int) -> None:
             screen.query_one(QueueList).cursor = i
             return
     raise AssertionError(f"#{conversation_id} not in view {screen.view}")
+
+
+def union_find() -> tuple[dict[str, str], object]:
+    """A tiny union-find for rebuilding TWCS threads independently of tuidesk."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    return parent, find

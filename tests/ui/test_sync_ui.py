@@ -28,13 +28,18 @@ def detail(app) -> str:  # type: ignore[no-untyped-def]
     return str(queue_screen(app).query_one(ConversationDetail).body.render())
 
 
-async def test_background_sync_fills_the_queue_and_delivers(tmp_path: Path,
-                                                            clock: FixedClock) -> None:
+def app_with_one_mention(tmp_path: Path, clock: FixedClock) -> tuple[FakeConnector, object]:
+    """An app whose fake network has one mention waiting."""
     fake = FakeConnector()
     fake.pages = [FetchResult([mention(1, at=clock() - 600)], "c1")]
     services = open_services(tmp_path / "s.db", Settings(agent="tester"), clock,
                              connectors=[fake])
-    app = make_app(services)
+    return fake, make_app(services)
+
+
+async def test_background_sync_fills_the_queue_and_delivers(tmp_path: Path,
+                                                            clock: FixedClock) -> None:
+    fake, app = app_with_one_mention(tmp_path, clock)
     async with app.run_test(size=SIZE) as pilot:
         await app.workers.wait_for_complete()
         await pilot.pause()
@@ -58,11 +63,7 @@ async def test_background_sync_fills_the_queue_and_delivers(tmp_path: Path,
 
 
 async def test_edit_a_refused_reply(tmp_path: Path, clock: FixedClock) -> None:
-    fake = FakeConnector()
-    fake.pages = [FetchResult([mention(1, at=clock() - 600)], "c1")]
-    services = open_services(tmp_path / "s.db", Settings(agent="tester"), clock,
-                             connectors=[fake])
-    app = make_app(services)
+    fake, app = app_with_one_mention(tmp_path, clock)
     async with app.run_test(size=SIZE) as pilot:
         await app.workers.wait_for_complete()
         fake.fail_post = [RemoteError("422 Text too long")]

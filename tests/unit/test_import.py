@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from support import shared_file
+from support import shared_file, union_find
 from tuidesk.cli import main
 from tuidesk.services import Services
 
@@ -28,14 +28,7 @@ def independent_twcs(path: Path) -> tuple[set[str], Counter[str]]:
     raw = path.read_bytes().decode("utf-8")
     raw = raw.replace("\r\n", "\n").replace("\r", " ")  # the excerpt's one stray CR
     rows = list(csv.DictReader(io.StringIO(raw)))
-    parent: dict[str, str] = {}
-
-    def find(x: str) -> str:
-        parent.setdefault(x, x)
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
+    parent, find = union_find()
 
     ids = set()
     for row in rows:

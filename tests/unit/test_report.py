@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from support import NOW, shared_file
+from support import NOW, shared_file, union_find
 from tuidesk.cli import main
 from tuidesk.services import Services
 from tuidesk.services.insight import parse_since
@@ -26,14 +26,7 @@ def csv_first_response_by_brand(path: Path) -> dict[str, list[int]]:
     earliest brand tweet.
     """
     raw = path.read_bytes().decode("utf-8").replace("\r\n", "\n").replace("\r", " ")
-    parent: dict[str, str] = {}
-
-    def find(x: str) -> str:
-        parent.setdefault(x, x)
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
+    parent, find = union_find()
 
     tweets = []
     for row in csv.DictReader(io.StringIO(raw)):

@@ -15,7 +15,7 @@ import httpx
 
 from tuidesk.accounts import Account
 from tuidesk.connectors.base import html_to_text, iso_to_epoch, request_json
-from tuidesk.errors import RateLimited
+from tuidesk.errors import RateLimited, RemoteError
 from tuidesk.models import Delivery, FetchResult, KeywordRule, MessageIn, RemoteRef
 
 PAGE = 40
@@ -133,34 +133,28 @@ class MastodonConnector:
         messages += await self._filtered_requests()
         return FetchResult(messages=messages, cursor=newest)
 
-    async def _direct_conversations(self) -> list[MessageIn]:
-        data, _ = await self._call("GET", "/api/v1/conversations", params={"limit": PAGE})
+    def _last_statuses(self, items: Any) -> list[MessageIn]:
+        """Messages from the `last_status` of conversations or notification requests."""
         out = []
-        for conv in data or []:
-            status = conv.get("last_status") if isinstance(conv, dict) else None
+        for item in items or []:
+            status = item.get("last_status") if isinstance(item, dict) else None
             msg = self._message(status) if status else None
             if msg is not None:
                 out.append(msg)
         return out
+
+    async def _direct_conversations(self) -> list[MessageIn]:
+        data, _ = await self._call("GET", "/api/v1/conversations", params={"limit": PAGE})
+        return self._last_statuses(data)
 
     async def _filtered_requests(self) -> list[MessageIn]:
         """Mentions from strangers that Mastodon 4.3+ holds back as notification requests."""
         try:
             data, _ = await self._call("GET", "/api/v1/notifications/requests",
                                        params={"limit": PAGE})
-        except Exception as exc:  # noqa: BLE001 - older servers have no such endpoint
-            from tuidesk.errors import RemoteError
-
-            if isinstance(exc, RemoteError):
-                return []
-            raise
-        out = []
-        for req in data or []:
-            status = req.get("last_status") if isinstance(req, dict) else None
-            msg = self._message(status) if status else None
-            if msg is not None:
-                out.append(msg)
-        return out
+        except RemoteError:
+            return []  # older servers have no such endpoint
+        return self._last_statuses(data)
 
     async def search(self, rule: KeywordRule) -> FetchResult:
         term = rule.term.strip()
