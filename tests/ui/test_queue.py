@@ -341,3 +341,33 @@ async def test_action_in_search_results_keeps_the_conversation(app: TuideskApp,
         assert selected_id(app) == cid
         assert demo_services.inbox.row(cid).assignee == "tester"
         assert f"#{cid}" in detail_text(app)
+
+
+async def test_no_color_is_honoured(demo_services: Services,
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from tuidesk.cli import make_app
+
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app(demo_services)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.no_color
+        assert app.screen.query_one(QueueList).current is not None
+
+
+async def test_busy_database_is_a_message_not_a_crash(app: TuideskApp,
+                                                      demo_services: Services) -> None:
+    import sqlite3
+
+    blocker = sqlite3.connect(demo_services.db_path, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+    demo_services._store.db.conn.execute("PRAGMA busy_timeout = 50")
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("c")
+            await pilot.pause()
+            assert app.is_running
+            assert any("busy" in n.message for n in app._notifications)
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()

@@ -147,7 +147,12 @@ class Store(QueriesMixin, ActionsMixin, DeliveryMixin, TeamMixin, ReportsMixin):
         if conn.in_transaction:
             yield
             return
-        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            # Only after the busy timeout (10 s) of waiting for other agents' writes.
+            raise StoreError(f"The database stayed busy: {exc}. Nothing was changed; try "
+                             "again.", "Database busy") from exc
         try:
             yield
         except BaseException:

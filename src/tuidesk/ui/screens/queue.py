@@ -154,7 +154,10 @@ class QueueScreen(Screen[None]):
         row = self.selected
         # PRAGMA data_version only moves for other connections' commits, so this write of
         # ours does not make the other apps' changes look seen.
-        self.inbox.heartbeat(row.id if row else None, self.activity)
+        try:
+            self.inbox.heartbeat(row.id if row else None, self.activity)
+        except TuideskError:
+            pass  # presence is best effort: the next heartbeat will try again
 
     def _sync_parts(self) -> list[object]:
         """Last sync per account and the outbox, for the top bar."""
@@ -238,9 +241,14 @@ class QueueScreen(Screen[None]):
         self._wake_tick += 1
         if self._wake_tick % 5 == 0:
             self._heartbeat()
-        if self._wake_tick % 30 == 0 and self.inbox.wake_due():
-            self.reload()
-            return
+        if self._wake_tick % 30 == 0:
+            try:
+                woken = self.inbox.wake_due()
+            except TuideskError:
+                woken = []  # busy: try again at the next tick
+            if woken:
+                self.reload()
+                return
         version = self.inbox.data_version()
         if version != self._data_version:
             self._data_version = version
