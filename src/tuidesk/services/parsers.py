@@ -11,7 +11,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
-from typing import IO, Any
+from typing import Any
 
 from tuidesk.models import MessageIn, Network
 
@@ -33,7 +33,7 @@ def _int_id(value: str, column: str) -> str:
     return str(int(v))
 
 
-def _lines(stream: IO[str], notes: list[tuple[int, str]]) -> Iterator[str]:
+def _lines(stream: Iterable[str], notes: list[tuple[int, str]]) -> Iterator[str]:
     """Physical lines split on LF only; a bare CR inside a line (not a CRLF) becomes a space.
 
     Real exports contain records broken by a stray CR in an unquoted field; splitting on CR
@@ -47,7 +47,8 @@ def _lines(stream: IO[str], notes: list[tuple[int, str]]) -> Iterator[str]:
         yield body
 
 
-def parse_twcs(stream: IO[str], notes: list[tuple[int, str]] | None = None) -> Iterator[Parsed]:
+def parse_twcs(stream: Iterable[str], notes: list[tuple[int, str]] | None = None
+               ) -> Iterator[Parsed]:
     """Parse the TWCS CSV (also its pandas re-export with a leading index column).
 
     Args:

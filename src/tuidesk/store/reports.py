@@ -21,7 +21,8 @@ class ReportsMixin:
     @staticmethod
     def _scope(since: int | None, until: int | None, brand: str | None
                ) -> tuple[str, list[Any]]:
-        where, params = ["c.first_inbound_at IS NOT NULL"], []
+        where: list[str] = ["c.first_inbound_at IS NOT NULL"]
+        params: list[Any] = []
         if since is not None:
             where.append("c.first_inbound_at >= ?")
             params.append(since)
