@@ -12,6 +12,12 @@ from tuidesk.ui.screens.dashboard import DashboardScreen
 SIZES = [(80, 24), (120, 40)]
 
 
+def pick(app: TuideskApp, target: object) -> None:
+    from textual.widgets import OptionList
+
+    app.screen.query_one(OptionList).highlighted = app.screen.targets.index(target)
+
+
 async def test_dashboard_shows_figures_and_drills_down(app: TuideskApp,
                                                        demo_services: Services) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
@@ -27,9 +33,18 @@ async def test_dashboard_shows_figures_and_drills_down(app: TuideskApp,
         await pilot.press("down", "down", "down", "enter")  # Escalated
         assert queue_screen(app).view == "escalated"
         assert queue_screen(app).window.total == report.views["escalated"]
-        await pilot.press("D", "up", "enter")  # Oldest waiting
         oldest = report.oldest_waiting["conversation"]
+        await pilot.press("D")
+        pick(app, ("conversation", oldest))
+        await pilot.press("enter")
         assert queue_screen(app).selected.id == oldest
+        first_agent = [a for a in report.agents if a["open"]][0]
+        await pilot.press("D")
+        pick(app, ("agent", first_agent["agent"]))
+        await pilot.press("enter")  # an agent row: their open work
+        assert queue_screen(app).window.total == first_agent["open"]
+        assert all(queue_screen(app).window.get(i).assignee == first_agent["agent"]
+                   for i in range(queue_screen(app).window.total))
         await pilot.press("D", "escape")
         assert not isinstance(app.screen, DashboardScreen)
 

@@ -73,6 +73,9 @@ class InboxService:
     def search_ids(self, text: str, limit: int = 500) -> list[int]:
         return self.store.search_ids(text, limit)
 
+    def assigned_ids(self, agent: str) -> list[int]:
+        return self.store.assigned_ids(agent)
+
     def rows(self, ids: list[int]) -> list[ConversationRow]:
         return self.store.rows_by_id(ids)
 

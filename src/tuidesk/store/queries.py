@@ -135,6 +135,12 @@ class QueriesMixin:
         rows = self._q(sql, {"agent": agent, "limit": limit, "offset": max(0, offset)})
         return [_row(r) for r in rows]
 
+    def assigned_ids(self, agent: str, limit: int = 2000) -> list[int]:
+        """Open conversations an agent holds, soonest due first (index conv_assignee)."""
+        return [r[0] for r in self._q(
+            "SELECT id FROM conversations WHERE assignee = ? AND bucket != 'resolved' "
+            "ORDER BY sort_key, id LIMIT ?", (agent, limit))]
+
     def count(self, view: str, agent: str) -> int:
         where = VIEWS[view][0]
         return int(self._one(f"SELECT count(*) FROM conversations c WHERE {where}",

@@ -14,8 +14,8 @@ from tuidesk.services.display import rel
 from tuidesk.services.insight import Report
 from tuidesk.ui.text import join, safe_line
 
-#: What a drill-down returns: a view name, or ("conversation", id).
-Drill = str | tuple[str, int] | None
+#: What a drill-down returns: a view name, ("conversation", id) or ("agent", name).
+Drill = str | tuple[str, int] | tuple[str, str] | None
 
 
 def _dur(seconds: float | None) -> str:
@@ -66,6 +66,11 @@ class DashboardScreen(Screen[Drill]):
                         f"#{o['conversation']} {o['customer']}"[:22]),
                         f" {_dur(o['waiting_s'])}")))
                     self.targets.append(("conversation", int(o["conversation"])))
+                for a in r.agents:
+                    if a["open"]:
+                        options.append(Option(join(safe_line(f"{a['agent'][:12]:<12}"),
+                                                   f"{a['open']:>6} open")))
+                        self.targets.append(("agent", str(a["agent"])))
                 yield OptionList(*options, id="dash-drill")
             with VerticalScroll(id="dash-right"):
                 yield Static(self._figures(), id="dash-figures")

@@ -493,9 +493,15 @@ class QueueScreen(Screen[None]):
         def drill(target: Drill) -> None:
             if target is None:
                 return
-            if isinstance(target, tuple):
+            if isinstance(target, tuple) and target[0] == "agent":
                 self.action_view(View.ALL.value)
-                self.jump_to(target[1])
+                self.search_text = f"assigned to {target[1]}"
+                self.window = SearchWindow(self.inbox, self.inbox.assigned_ids(str(target[1])),
+                                           "search")
+                self._show_window()
+            elif isinstance(target, tuple):
+                self.action_view(View.ALL.value)
+                self.jump_to(int(target[1]))
             else:
                 self.action_view(target)
 
