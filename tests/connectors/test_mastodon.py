@@ -210,3 +210,25 @@ def test_request_shapes_match_the_openapi_spec() -> None:
     assert {"status", "visibility", "in_reply_to_id"} <= set(props)
     allowed = set(props["visibility"].get("enum", [])) or {"public", "direct"}
     assert {"public", "direct"} <= allowed
+
+
+async def test_retry_finds_a_reply_the_server_already_has() -> None:
+    """After a crash, a retry older than the 1 h Idempotency-Key window must not repost."""
+    reply = payload("status_post_reply.json")
+    calls = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append((request.method, request.url.path))
+        if request.url.path == "/api/v1/accounts/verify_credentials":
+            return httpx.Response(200, json={"id": "55", "acct": "mastodonpy_test"})
+        if request.url.path == "/api/v1/accounts/55/statuses":
+            mine = reply | {"in_reply_to_id": "117020576916218297",
+                            "content": "<p>@admin We&#39;re on it</p>"}
+            return httpx.Response(200, json=[mine])
+        return httpx.Response(200, json=reply)
+
+    ref = await connector(handler).post(delivery(attempts=2))
+    assert ref.remote_id == f"localhost:{reply['id']}"
+    assert ("POST", "/api/v1/statuses") not in calls
+    first = await connector(handler).post(delivery(attempts=1))
+    assert first.remote_id and ("POST", "/api/v1/statuses") in calls

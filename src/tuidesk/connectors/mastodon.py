@@ -44,6 +44,7 @@ class MastodonConnector:
         self.host = httpx.URL(self.base).host
         self.clock = clock
         self._blocked_until = 0.0
+        self._own_id: str | None = None
 
     # -- HTTP ------------------------------------------------------------------------------
 
@@ -173,6 +174,26 @@ class MastodonConnector:
                 out.append(msg)
         return FetchResult(messages=out, cursor=None)
 
+    async def _already_posted(self, in_reply_to_id: str | None, text: str) -> RemoteRef | None:
+        """Our recent status answering the same message with the same text, if any.
+
+        Mastodon forgets an Idempotency-Key after an hour; a retry of a reply that may have
+        reached the server (it was left in 'sending') looks at our own timeline first.
+        """
+        if self._own_id is None:
+            me, _ = await self._call("GET", "/api/v1/accounts/verify_credentials")
+            self._own_id = str(me["id"])
+        recent, _ = await self._call("GET", f"/api/v1/accounts/{self._own_id}/statuses",
+                                     params={"limit": PAGE})
+        for status in recent or []:
+            if (str(status.get("in_reply_to_id")) == str(in_reply_to_id)
+                    and html_to_text(str(status.get("content") or "")) == text):
+                return RemoteRef(remote_id=str(self._rid(str(status["id"]))),
+                                 url=status.get("url"),
+                                 raw=json.dumps({"id": status.get("id"),
+                                                 "uri": status.get("uri")}))
+        return None
+
     async def post(self, delivery: Delivery) -> RemoteRef:
         text = delivery.text
         mention = "@" + delivery.customer
@@ -183,6 +204,10 @@ class MastodonConnector:
                                 else "public"}
         if delivery.in_reply_to and delivery.in_reply_to.startswith(self.host + ":"):
             body["in_reply_to_id"] = delivery.in_reply_to.split(":", 1)[1]
+        if delivery.attempts > 1:
+            found = await self._already_posted(body.get("in_reply_to_id"), text)
+            if found is not None:
+                return found
         data, _ = await self._call("POST", "/api/v1/statuses", json=body,
                                    headers={"Idempotency-Key": delivery.idempotency_key})
         return RemoteRef(remote_id=str(self._rid(str(data["id"]))), url=data.get("url"),
