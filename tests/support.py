@@ -41,7 +41,7 @@ def screen_text(app: TuideskApp) -> str:
     svg = app.export_screenshot()
     rows: dict[str, list[str]] = {}
     for y, text in re.findall(r'<text[^>]*y="([\d.]+)"[^>]*>(.*?)</text>', svg):
-        rows.setdefault(y, []).append(html.unescape(text))
+        rows.setdefault(y, []).append(html.unescape(text).replace("\xa0", " "))
     return "\n".join("".join(parts) for _, parts in sorted(rows.items(),
                                                            key=lambda kv: float(kv[0])))
 

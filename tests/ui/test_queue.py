@@ -262,6 +262,30 @@ async def test_search_and_malformed_query(app: TuideskApp) -> None:
         assert screen.search_text is None and screen.view == "inbox"
 
 
+async def test_long_search_results_arrive_as_the_cursor_goes_down(app: TuideskApp,
+                                                                  demo_services: Services
+                                                                  ) -> None:
+    """A search matching most messages shows its first batch at once ("100+"), grows as the
+    agent moves down, and End reaches the true last result."""
+    everything = demo_services.inbox.search_ids("a", limit=100_000)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("slash")
+        app.focused.value = "a"  # type: ignore[union-attr]
+        await pilot.press("enter")
+        screen = queue_screen(app)
+        queue = screen.query_one(QueueList)
+        assert screen.window.total < len(everything)
+        assert f"{screen.window.total}+ conversations" in screen_text(app)
+        await pilot.press("pagedown", "pagedown", "pagedown")
+        assert queue.virtual_size.height == screen.window.total
+        await pilot.press("end")
+        await settle(pilot)
+        assert screen.window.total == len(everything)
+        assert queue.cursor == len(everything) - 1
+        assert selected_id(app) == everything[-1]
+        assert f"{len(everything):,} conversations" in screen_text(app)
+
+
 async def test_help_lists_every_binding(app: TuideskApp) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("question_mark")

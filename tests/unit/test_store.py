@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from tuidesk.errors import SchemaError
+from tuidesk.errors import QueryError, SchemaError
 from tuidesk.models import View
 from tuidesk.services import Services
+from tuidesk.services.clock import FixedClock
 from tuidesk.store import Store
 from tuidesk.store.migrations import known_names
 
@@ -35,6 +36,32 @@ def test_store_old_db_is_migrated_and_keeps_data(tmp_path: Path) -> None:
     assert store.brand_id("mastodon", "acme") == bid
     assert store.saved_replies() == []  # the table m002 adds exists
     store.close()
+
+
+def test_view_counts_migration_counts_existing_conversations(tmp_path: Path,
+                                                           clock: FixedClock) -> None:
+    """A database filled before m007 gets its view_counts from the rows already there."""
+    from tuidesk.config import Settings
+    from tuidesk.services import open_services
+    from tuidesk.services.demo import seed_demo
+
+    path = tmp_path / "old.db"
+    svc = open_services(path, Settings(agent="tester"), clock)
+    seed_demo(svc.ingest, svc.for_agent, 500, 3)
+    svc.close()
+    # Turn it back into what the release before m007 left: no view_counts, m003's index.
+    conn = sqlite3.connect(path)
+    conn.executescript("""
+        DROP TRIGGER view_counts_u; DROP TRIGGER view_counts_d; DROP TABLE view_counts;
+        CREATE INDEX conv_bucket_assignee ON conversations (bucket, assignee);
+        DELETE FROM _sqlite_migrations WHERE name = 'm007_view_counts';
+    """)
+    conn.close()
+    svc = open_services(path, Settings(agent="tester"), clock)
+    for view in View:
+        assert svc.inbox.count(view.value) == len(svc.inbox.page(view.value, None, 100_000))
+    assert svc.inbox.count(View.ALL.value) > 0
+    svc.close()
 
 
 def test_store_refuses_foreign_sqlite_file_untouched(tmp_path: Path) -> None:
@@ -105,6 +132,50 @@ def test_keyset_pages_cover_view_in_order_without_gaps(demo_services: Services, 
         assert [r.id for r in svc.inbox.page_at(view, 3, 5)] == everything[3:8]
 
 
+def test_view_counts_stay_exact_through_actions_and_ingest(demo_services: Services,
+                                                         clock: FixedClock) -> None:
+    """Counts come from view_counts (kept by triggers): after claims, assignments, snoozes,
+    escalations, resolves, reopen, undo, a wake-up and new messages, each still equals the
+    number of rows its view pages through, for every agent."""
+    from tuidesk.config import Settings
+    from tuidesk.models import MessageIn
+    from tuidesk.services import open_services
+
+    svc = demo_services
+    inbox = svc.inbox
+    ids = [r.id for r in inbox.page("inbox", None, 12)]
+    inbox.claim(ids[0])
+    inbox.claim(ids[1])
+    inbox.assign(ids[2], "tester")
+    inbox.resolve(ids[1])
+    inbox.reopen(ids[1])
+    inbox.snooze(ids[3], clock() + 3600)
+    inbox.escalate(ids[4], "tier3", "router firmware")
+    inbox.resolve(ids[5])
+    inbox.claim(ids[6])
+    inbox.undo()
+    clock.advance(7200)
+    inbox.wake_due()
+    # The customer writes again in the resolved conversation (it reopens) and in a new one.
+    resolved = inbox.conversation(ids[5])
+    assert resolved is not None and resolved.row.status == "resolved"
+    first = resolved.messages[0]
+    svc.ingest.ingest([
+        MessageIn(first.network, "count-1", "in", resolved.row.customer, "still broken",
+                  clock(), resolved.row.brand, in_reply_to=first.remote_id),
+        MessageIn(first.network, "count-2", "in", "newcomer", "hello?", clock(),
+                  resolved.row.brand),
+    ])
+    assert inbox.row(ids[5]).status != "resolved"  # type: ignore[union-attr]
+    other = open_services(svc.db_path, Settings(agent="ana"), clock)
+    other.inbox.claim(other.inbox.page("inbox", None, 1)[0].id)
+    other.close()
+    for agent_inbox in (inbox, svc.for_agent("ana")):
+        for view in View:
+            rows = agent_inbox.page(view.value, None, 1_000_000)
+            assert agent_inbox.count(view.value) == len(rows), (agent_inbox.agent, view)
+
+
 @pytest.mark.parametrize("view", [v.value for v in View])
 def test_keyset_page_uses_an_index_not_a_sort(demo_services: Services, view: str) -> None:
     """Paging cost must not grow with the table: the plan walks an index, never sorts."""
@@ -117,6 +188,36 @@ def test_keyset_page_uses_an_index_not_a_sort(demo_services: Services, view: str
     plan = " | ".join(r[3] for r in demo_services._store.db.execute(sql, {"agent": "x"}))
     assert "TEMP B-TREE" not in plan, plan
     assert "USING INDEX conv_" in plan or "USING COVERING INDEX conv_" in plan, plan
+
+
+def test_search_batches_page_the_index_and_match_one_shot_search(demo_services: Services
+                                                                  ) -> None:
+    """Search results come in keyset batches over the FTS index: together they are exactly
+    the one-shot result, each conversation once, most recent match first."""
+    from tuidesk.services.queue_window import SearchWindow
+
+    inbox = demo_services.inbox
+    everything = inbox.search_ids("a", limit=100_000)  # prefix query: most messages match
+    assert len(everything) > 3 * 20
+    hits = inbox.search_hits("a", batch=20)
+    batches = []
+    while not hits.done:
+        batches.append(hits.next_batch())
+    assert len(batches) > 3 and all(len(b) <= 40 for b in batches)
+    assert [cid for b in batches for cid in b] == everything
+
+    window = SearchWindow.search(inbox, "a")
+    assert window.more and window.total < len(everything)  # only the first batch so far
+    first_total = window.total
+    window.get(first_total - 1)  # nearing the end of what is known fetches the next batch
+    assert window.total > first_total
+    assert window.end() == len(everything) - 1 and not window.more
+    assert [r.id for r in window.rows] == everything
+
+    small = SearchWindow.search(inbox, "router")
+    assert not small.more and 0 < small.total == len(inbox.search_ids("router"))
+    with pytest.raises(QueryError):
+        SearchWindow.search(inbox, 'AND "')
 
 
 def test_events_are_append_only(services: Services) -> None:

@@ -73,6 +73,10 @@ class InboxService:
     def search_ids(self, text: str, limit: int = 500) -> list[int]:
         return self.store.search_ids(text, limit)
 
+    def search_hits(self, text: str, batch: int = 100) -> SearchHits:
+        """Matching conversations, fetched a batch at a time (see SearchHits)."""
+        return SearchHits(self.store, text, batch)
+
     def assigned_ids(self, agent: str) -> list[int]:
         return self.store.assigned_ids(agent)
 
@@ -402,3 +406,35 @@ def webhook_body(spec: EscalationTarget, conversation_id: int, reason: str, agen
         body = body.replace("{" + key + "}", json.dumps(value)[1:-1]
                             if isinstance(value, str) else json.dumps(value))
     return body
+
+
+class SearchHits:
+    """Conversation ids matching a search, most recent match first, in batches of new ids.
+
+    Each batch costs a keyset page of the full-text index, so the first screen of results
+    costs the same whether 10 or 100,000 messages match.
+    """
+
+    def __init__(self, store: Store, text: str, batch: int = 100) -> None:
+        self.store = store
+        self.text = text
+        self.batch = batch
+        self.done = False
+        """No more ids will come."""
+        self._before: int | None = None
+        self._seen: set[int] = set()
+
+    def next_batch(self) -> list[int]:
+        """Ids not returned before ([] once done).
+
+        Raises:
+            QueryError: the query is not valid FTS5 syntax (on the first call).
+        """
+        while not self.done:
+            ids, self._before = self.store.search_page(self.text, self._before, self.batch)
+            self.done = self._before is None
+            fresh = [cid for cid in dict.fromkeys(ids) if cid not in self._seen]
+            if fresh:
+                self._seen.update(fresh)
+                return fresh
+        return []

@@ -9,9 +9,11 @@ to OFFSET. At most `max_rows` rows are kept.
 from __future__ import annotations
 
 from tuidesk.models import ConversationRow
-from tuidesk.services.inbox import InboxService
+from tuidesk.services.inbox import InboxService, SearchHits
 
 PAGE = 200
+JUMP = 80
+"""Rows fetched for a jump to either end: a tall screenful; scrolling on fetches PAGE more."""
 
 
 class QueueWindow:
@@ -29,6 +31,10 @@ class QueueWindow:
         """Forget cached rows (after a change) and recount."""
         self._rows.clear()
         self.total = self.inbox.count(self.view)
+
+    def end(self) -> int:
+        """The last position in the view."""
+        return self.total - 1
 
     def get(self, index: int) -> ConversationRow | None:
         if index < 0 or index >= self.total:
@@ -65,10 +71,10 @@ class QueueWindow:
         elif above is not None and above - index <= PAGE:
             rows = inbox.page_before(view, inbox.key_of(view, self._rows[above]), PAGE)
             self._store(above - len(rows), rows)
-        elif index < PAGE:
-            self._store(0, inbox.page(view, None, PAGE))
-        elif self.total - index <= PAGE:
-            rows = inbox.page_before(view, None, PAGE)
+        elif index < JUMP:
+            self._store(0, inbox.page(view, None, JUMP))
+        elif self.total - index <= JUMP:
+            rows = inbox.page_before(view, None, JUMP)
             self._store(self.total - len(rows), rows)
         else:
             self.offset_fetches += 1
@@ -77,35 +83,78 @@ class QueueWindow:
 
 
 class SearchWindow:
-    """Search results: matching ids up front (cheap), rows loaded a page at a time."""
+    """Search results (or any list of ids): rows loaded a page at a time.
+
+    Given `more`, the search that found `ids` (see SearchHits), further ids are
+    fetched as the cursor nears the end of those known, so the first screen of results costs
+    the same however many messages match. `total` grows as batches arrive; `more` tells
+    whether it may still grow. At most `cap` ids are kept.
+    """
 
     CHUNK = 100
+    """Ids fetched per search batch."""
+    ROWS = 50
+    """Rows loaded at a time (a screenful or so)."""
 
-    def __init__(self, inbox: InboxService, ids: list[int], label: str) -> None:
+    def __init__(self, inbox: InboxService, ids: list[int], label: str,
+                 more: SearchHits | None = None, cap: int = 10_000) -> None:
         self.inbox = inbox
-        self.ids = ids
+        self.ids = list(ids)
         self.view = label
-        self.total = len(ids)
+        self.cap = cap
+        self._more = more
         self._rows: dict[int, ConversationRow] = {}
+
+    @classmethod
+    def search(cls, inbox: InboxService, text: str) -> SearchWindow:
+        """Results for `text`, first batch fetched now.
+
+        Raises:
+            QueryError: the query is not valid FTS5 syntax.
+        """
+        hits = inbox.search_hits(text, cls.CHUNK)
+        return cls(inbox, hits.next_batch(), "search", hits)
+
+    @property
+    def total(self) -> int:
+        return len(self.ids)
+
+    @property
+    def more(self) -> bool:
+        """Whether more results may follow those counted in `total`."""
+        return self._more is not None and not self._more.done and self.total < self.cap
+
+    def _extend(self) -> None:
+        if self.more:
+            assert self._more is not None
+            self.ids.extend(self._more.next_batch()[: self.cap - len(self.ids)])
 
     def refresh(self) -> None:
         self._rows.clear()
 
     def get(self, index: int) -> ConversationRow | None:
+        while self.more and index >= len(self.ids) - self.CHUNK // 2:
+            self._extend()
         if not 0 <= index < self.total:
             return None
         if index not in self._rows:
-            start = index - index % self.CHUNK
-            chunk = self.ids[start:start + self.CHUNK]
+            start = index - index % self.ROWS
+            chunk = self.ids[start:start + self.ROWS]
             found = {r.id: r for r in self.inbox.rows(chunk)}
             for i, cid in enumerate(chunk):
                 if cid in found:
                     self._rows[start + i] = found[cid]
         return self._rows.get(index)
 
+    def end(self) -> int:
+        """The last position, after fetching every remaining batch (up to `cap`)."""
+        while self.more:
+            self._extend()
+        return self.total - 1
+
     @property
     def rows(self) -> list[ConversationRow]:
-        return [r for r in (self.get(i) for i in range(self.total)) if r is not None]
+        return [r for r in (self.get(i) for i in range(self.end() + 1)) if r is not None]
 
     def index_of(self, conversation_id: int) -> int | None:
         try:

@@ -274,6 +274,41 @@ def m006_insight(db: Database) -> None:
     )
 
 
+@MIGRATIONS()
+def m007_view_counts(db: Database) -> None:
+    """Conversations per (bucket, assignee): counting a view is a sum over a few rows instead
+    of a scan of its index (11 ms at 1M messages, on every view switch and refresh).
+
+    Triggers keep it through updates and deletes; Store.insert_conversations, the one place
+    conversations are created, adds new ones in bulk (a row trigger doubled its cost).
+    Replaces m003's counting index.
+    """
+    db.executescript(
+        """
+        CREATE TABLE view_counts (
+            bucket TEXT NOT NULL,
+            assignee TEXT NOT NULL,  -- '' when unassigned
+            n INTEGER NOT NULL,
+            PRIMARY KEY (bucket, assignee)
+        ) WITHOUT ROWID;
+        INSERT INTO view_counts
+            SELECT bucket, coalesce(assignee, ''), count(*) FROM conversations GROUP BY 1, 2;
+        CREATE TRIGGER view_counts_d AFTER DELETE ON conversations BEGIN
+            UPDATE view_counts SET n = n - 1
+                WHERE bucket = old.bucket AND assignee = coalesce(old.assignee, '');
+        END;
+        CREATE TRIGGER view_counts_u AFTER UPDATE OF bucket, assignee ON conversations
+            WHEN old.bucket IS NOT new.bucket OR old.assignee IS NOT new.assignee BEGIN
+            UPDATE view_counts SET n = n - 1
+                WHERE bucket = old.bucket AND assignee = coalesce(old.assignee, '');
+            INSERT INTO view_counts VALUES (new.bucket, coalesce(new.assignee, ''), 1)
+                ON CONFLICT DO UPDATE SET n = n + 1;
+        END;
+        DROP INDEX IF EXISTS conv_bucket_assignee;
+        """
+    )
+
+
 def known_names() -> list[str]:
     """Names of every migration this code knows, in order."""
     return [m.name for m in MIGRATIONS._migrations]

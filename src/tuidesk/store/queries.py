@@ -39,6 +39,17 @@ VIEWS: dict[str, tuple[str, str, bool]] = {
     View.ALL: ("1", "c.last_at", True),
 }
 
+#: The same views over view_counts (bucket, assignee with '' for nobody, n).
+COUNT_WHERE: dict[str, str] = {
+    View.INBOX: "c.bucket = 'inbox' AND c.assignee IN ('', :agent)",
+    View.MINE: "c.assignee = :agent AND c.bucket != 'resolved'",
+    View.PENDING: "c.bucket = 'pending'",
+    View.ESCALATED: "c.bucket = 'escalated'",
+    View.SNOOZED: "c.bucket = 'snoozed'",
+    View.RESOLVED: "c.bucket = 'resolved'",
+    View.ALL: "1",
+}
+
 ROW_SELECT = """
 SELECT c.id, c.network, c.channel, c.status, c.priority, c.assignee, c.due_at, c.created_at,
     c.last_at, coalesce(cu.handle, ''), cu.followers, coalesce(b.handle, ''), c.preview,
@@ -142,9 +153,10 @@ class QueriesMixin:
             "ORDER BY sort_key, id LIMIT ?", (agent, limit))]
 
     def count(self, view: str, agent: str) -> int:
-        where = VIEWS[view][0]
-        return int(self._one(f"SELECT count(*) FROM conversations c WHERE {where}",
-                             {"agent": agent}))
+        """Conversations in `view`: a sum over view_counts (kept by triggers), not a scan."""
+        return int(self._one(
+            f"SELECT coalesce(sum(n), 0) FROM view_counts c WHERE {COUNT_WHERE[view]}",
+            {"agent": agent}))
 
     def rows_by_id(self, ids: Sequence[int]) -> list[ConversationRow]:
         """Rows for the given ids, in the given order."""
@@ -168,28 +180,47 @@ class QueriesMixin:
         Raises:
             QueryError: the query is not valid FTS5 syntax.
         """
+        seen: dict[int, None] = {}
+        before: int | None = None
+        while len(seen) < limit:
+            ids, before = self.search_page(text, before, 2 * limit)
+            for cid in ids:
+                seen.setdefault(cid, None)
+            if before is None:
+                break
+        return list(seen)[:limit]
+
+    def search_page(
+        self, text: str, before: int | None = None, limit: int = 200
+    ) -> tuple[list[int], int | None]:
+        """One keyset page of search hits: conversation ids of the `limit` most recent matching
+        messages older than message `before`, and where the next page starts (None: no more).
+
+        Ids may repeat (several matching messages in one conversation); callers dedupe.
+
+        Raises:
+            QueryError: the query is not valid FTS5 syntax.
+        """
         query = fts_query(text)
         if not query:
-            return []
+            return [], None
+        cond = "" if before is None else " AND rowid < :before"
         try:
-            ids = [
-                r[0]
-                for r in self._q(
-                    """
-                    SELECT m.conversation_id FROM messages m
-                    JOIN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?
-                          ORDER BY rowid DESC LIMIT ?) f ON f.rowid = m.id
-                    ORDER BY m.id DESC
-                    """,
-                    (query, limit * 2),
-                )
-            ]
+            rows = self._q(
+                f"""
+                SELECT f.rowid, m.conversation_id FROM
+                    (SELECT rowid FROM messages_fts WHERE messages_fts MATCH :q{cond}
+                     ORDER BY rowid DESC LIMIT :limit) f
+                JOIN messages m ON m.id = f.rowid
+                ORDER BY f.rowid DESC
+                """,
+                {"q": query, "before": before, "limit": limit},
+            )
         except sqlite3.OperationalError as exc:
             raise QueryError(f"Search {text!r}: {exc}", "Search syntax") from exc
-        seen: dict[int, None] = {}
-        for cid in ids:
-            seen.setdefault(cid, None)
-        return list(seen)[:limit]
+        # messages_fts is kept by triggers, so every hit joins to its message.
+        next_before = rows[-1][0] if len(rows) == limit else None
+        return [r[1] for r in rows], next_before
 
     # -- detail ----------------------------------------------------------------------------
 

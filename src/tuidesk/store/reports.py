@@ -139,8 +139,8 @@ class ReportsMixin:
             if delay is not None:
                 by_agent[str(agent)].append(int(delay))
         open_load = dict(self._q(
-            "SELECT assignee, count(*) FROM conversations WHERE assignee IS NOT NULL "
-            "AND bucket != 'resolved' GROUP BY assignee"))
+            "SELECT assignee, sum(n) FROM view_counts WHERE assignee != '' "
+            "AND bucket != 'resolved' GROUP BY assignee HAVING sum(n) > 0"))
         agents = sorted(set(by_agent) | set(open_load))
         return [{"agent": a, "handled": len(by_agent.get(a, [])),
                  "response_s": sorted(by_agent.get(a, [])), "open": int(open_load.get(a, 0))}

@@ -95,6 +95,7 @@ class QueueScreen(Screen[None]):
         """What I am doing on the selected conversation: 'viewing' or 'drafting'."""
         self._selected_at = 0
         self._presence_id: int | None = None
+        self._shown_count = ""
 
     def compose(self) -> ComposeResult:
         now = self.inbox.clock
@@ -128,9 +129,10 @@ class QueueScreen(Screen[None]):
 
     def _update_bar(self) -> None:
         parts: list[object] = []
+        self._shown_count = self._count(self.window)
         if self.search_text is not None:
             parts += [("Search ", "bold $accent"), safe_line(repr(self.search_text)),
-                      (f"  {self.window.total} conversations  ·  Esc returns to "
+                      (f"  {self._count(self.window)} conversations  ·  Esc returns to "
                        f"{VIEW_TITLES[self.view]}", "")]
         else:
             narrow = self.size.width < 100
@@ -148,6 +150,11 @@ class QueueScreen(Screen[None]):
         self.query_one("#view-bar", Static).update(join(*parts))  # type: ignore[arg-type]
         width = self.query_one(QueueList).size.width or self.size.width
         self.query_one("#queue-header", Static).update(header_text(width))
+
+    @staticmethod
+    def _count(window: QueueWindow | SearchWindow) -> str:
+        more = isinstance(window, SearchWindow) and window.more
+        return f"{window.total:,}{'+' if more else ''}"
 
     def _heartbeat(self) -> None:
         """Tell the other agents what I am on (they see it in their detail pane)."""
@@ -202,6 +209,8 @@ class QueueScreen(Screen[None]):
 
     @on(QueueList.Highlighted)
     def _highlighted(self, event: QueueList.Highlighted) -> None:
+        if self.search_text is not None and self._count(self.window) != self._shown_count:
+            self._update_bar()  # more search results arrived as the cursor went down
         if event.row != self.selected:
             self.selected = event.row
             # Laying out a long history costs a few frames: while keys repeat, move the
@@ -221,9 +230,7 @@ class QueueScreen(Screen[None]):
         cursor = queue.cursor if keep_cursor else 0
         if isinstance(self.window, SearchWindow):
             try:
-                self.window = SearchWindow(self.inbox,
-                                           self.inbox.search_ids(self.search_text or ""),
-                                           "search")
+                self.window = SearchWindow.search(self.inbox, self.search_text or "")
             except TuideskError:
                 pass
         else:
@@ -544,14 +551,14 @@ class QueueScreen(Screen[None]):
             self.action_view(self.view)
             return True
         try:
-            ids = self.inbox.search_ids(text)
+            window = SearchWindow.search(self.inbox, text)
         except TuideskError as exc:
             self.query_one("#search-error", Label).update(
                 join(("✗ ", "$error"), safe_line(exc.msg, "$error")))
             return False
-        self.query_one("#search-error", Label).update(f"{len(ids)} conversations")
+        self.query_one("#search-error", Label).update(f"{self._count(window)} conversations")
         self.search_text = text
-        self.window = SearchWindow(self.inbox, ids, "search")
+        self.window = window
         self._show_window()
         return True
 

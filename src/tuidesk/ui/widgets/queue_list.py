@@ -31,9 +31,12 @@ MARK = {1: "!", 2: "↑", 3: " ", 4: "↓"}
 
 
 class RowSource(Protocol):
-    total: int
+    @property
+    def total(self) -> int: ...
 
     def get(self, index: int) -> ConversationRow | None: ...
+
+    def end(self) -> int: ...
 
 
 def columns(width: int) -> tuple[int, int, int, int]:
@@ -130,9 +133,13 @@ class QueueList(ScrollView, can_focus=True):
         return max(0, min(value, total - 1)) if total else 0
 
     def watch_cursor(self, old: int, new: int) -> None:
+        row = self.current
+        if self.source is not None and self.virtual_size.height != self.source.total:
+            # Search results arrive in batches: the list grows as the cursor nears its end.
+            self.virtual_size = Size(self.size.width, self.source.total)
         self.scroll_to_region(Region(0, new, 1, 1), animate=False, force=True, immediate=True)
         self.refresh()
-        self.post_message(self.Highlighted(self, self.current))
+        self.post_message(self.Highlighted(self, row))
 
     def on_resize(self) -> None:
         if self.source:
@@ -154,7 +161,7 @@ class QueueList(ScrollView, can_focus=True):
         self.cursor = 0
 
     def action_last(self) -> None:
-        self.cursor = (self.source.total - 1) if self.source else 0
+        self.cursor = self.source.end() if self.source else 0
 
     def action_open(self) -> None:
         row = self.current
