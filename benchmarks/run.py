@@ -280,7 +280,7 @@ def render(r: dict, args: argparse.Namespace) -> str:
               f"{FRAME_MS + 10:.1f} ms = one 60 Hz frame + 10 ms):", "",
               f"| key | p50 {small:,} | p99 {small:,} | p50 {big:,} | p99 {big:,} | "
               "p99 ratio |", "|---|---:|---:|---:|---:|---:|"]
-    for key in ("down", "page_down", "end", "open", "search"):
+    for key in ("down", "page_down", "end", "open", "search", "view"):
         p1, pN = a1[f"{key}_p99_ms"], aN[f"{key}_p99_ms"]
         lines.append(f"| {key} | {a1[f'{key}_p50_ms']:.2f} ms | {p1:.2f} ms | "
                      f"{aN[f'{key}_p50_ms']:.2f} ms | {pN:.2f} ms | {pN / p1:.2f} |")

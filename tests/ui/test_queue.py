@@ -262,6 +262,19 @@ async def test_search_and_malformed_query(app: TuideskApp) -> None:
         assert screen.search_text is None and screen.view == "inbox"
 
 
+async def test_queue_loads_the_rows_ahead_once_the_frame_is_drawn(app: TuideskApp) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("7")  # All
+        screen = queue_screen(app)
+        queue = screen.query_one(QueueList)
+        assert screen.view == "all" and screen.window.total > 200
+        await pilot.press(*["pagedown"] * 7)  # past the first 80 rows loaded
+        await pilot.pause()
+        ahead = int(queue.scroll_offset.y) + 2 * queue.size.height
+        assert ahead < screen.window.total
+        assert ahead in screen.window._rows  # type: ignore[union-attr]
+
+
 async def test_long_search_results_arrive_as_the_cursor_goes_down(app: TuideskApp,
                                                                   demo_services: Services
                                                                   ) -> None:

@@ -190,6 +190,33 @@ def test_keyset_page_uses_an_index_not_a_sort(demo_services: Services, view: str
     assert "USING INDEX conv_" in plan or "USING COVERING INDEX conv_" in plan, plan
 
 
+def test_queue_window_scrolls_and_prefetches_by_keyset(demo_services: Services) -> None:
+    """Walking a whole view a screen at a time, with the idle-time prefetch the list does,
+    reads every row in order by keyset pages only (never OFFSET), keeps memory bounded, and
+    finds the rows ahead already loaded when the next screen needs them."""
+    from tuidesk.services.queue_window import QueueWindow
+
+    inbox = demo_services.inbox
+    expected = [r.id for r in inbox.page("all", None, 100_000)]
+    window = QueueWindow(inbox, "all", max_rows=300)
+    seen: list[int] = []
+    height = 23
+    misses = 0
+    for top in range(0, window.total, height):
+        fetches = window.fetches
+        for i in range(top, min(top + height, window.total)):
+            row = window.get(i)
+            assert row is not None
+            seen.append(row.id)
+        misses += window.fetches > fetches
+        window.prefetch(top - height, top + 2 * height)
+        assert len(window._rows) <= 300 + 100
+    assert seen == expected
+    assert window.offset_fetches == 0
+    assert misses == 1  # only the very first screen waited for the store
+    assert window.get(window.end()).id == expected[-1]  # type: ignore[union-attr]
+
+
 def test_search_batches_page_the_index_and_match_one_shot_search(demo_services: Services
                                                                   ) -> None:
     """Search results come in keyset batches over the FTS index: together they are exactly

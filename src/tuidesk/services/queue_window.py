@@ -11,7 +11,7 @@ from __future__ import annotations
 from tuidesk.models import ConversationRow
 from tuidesk.services.inbox import InboxService, SearchHits
 
-PAGE = 200
+PAGE = 100
 JUMP = 80
 """Rows fetched for a jump to either end: a tall screenful; scrolling on fetches PAGE more."""
 
@@ -36,6 +36,13 @@ class QueueWindow:
         """The last position in the view."""
         return self.total - 1
 
+    def prefetch(self, first: int, last: int) -> None:
+        """Load rows first..last ahead of need (called when the app is idle), so scrolling on
+        does not wait for the store."""
+        for index in (max(0, first), min(self.total - 1, last)):
+            if 0 <= index < self.total and index not in self._rows:
+                self._load(index)
+
     def get(self, index: int) -> ConversationRow | None:
         if index < 0 or index >= self.total:
             return None
@@ -55,16 +62,24 @@ class QueueWindow:
         for i, row in enumerate(rows):
             self._rows[start + i] = row
         if len(self._rows) > self.max_rows:
+            # Keep the rows around the new page; trimming to 3/4 makes this rare.
             centre = start + len(rows) // 2
-            for i in sorted(self._rows, key=lambda k: -abs(k - centre))[: len(self._rows)
-                                                                      - self.max_rows]:
+            keep = self.max_rows * 3 // 8
+            for i in [k for k in self._rows if abs(k - centre) > keep]:
                 del self._rows[i]
 
     def _load(self, index: int) -> None:
         self.fetches += 1
         view, inbox = self.view, self.inbox
-        below = max((i for i in self._rows if i < index), default=None)
-        above = min((i for i in self._rows if i > index), default=None)
+        # Scrolling reaches a row next to loaded ones; only a jump needs to look further.
+        if index - 1 in self._rows:
+            below: int | None = index - 1
+        else:
+            below = max((i for i in self._rows if i < index), default=None)
+        if index + 1 in self._rows:
+            above: int | None = index + 1
+        else:
+            above = min((i for i in self._rows if i > index), default=None)
         if below is not None and index - below <= PAGE:
             rows = inbox.page(view, inbox.key_of(view, self._rows[below]), PAGE)
             self._store(below + 1, rows)
@@ -145,6 +160,10 @@ class SearchWindow:
                 if cid in found:
                     self._rows[start + i] = found[cid]
         return self._rows.get(index)
+
+    def prefetch(self, first: int, last: int) -> None:
+        """Fetch the next batch and rows ahead of need (called when the app is idle)."""
+        self.get(max(0, min(last, self.total - 1)))
 
     def end(self) -> int:
         """The last position, after fetching every remaining batch (up to `cap`)."""

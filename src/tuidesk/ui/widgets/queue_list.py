@@ -38,6 +38,8 @@ class RowSource(Protocol):
 
     def end(self) -> int: ...
 
+    def prefetch(self, first: int, last: int) -> None: ...
+
 
 def columns(width: int) -> tuple[int, int, int, int]:
     """(who, preview, status, assignee) widths for a line `width` cells wide."""
@@ -135,11 +137,22 @@ class QueueList(ScrollView, can_focus=True):
     def watch_cursor(self, old: int, new: int) -> None:
         row = self.current
         if self.source is not None and self.virtual_size.height != self.source.total:
-            # Search results arrive in batches: the list grows as the cursor nears its end.
+            # Search results arrive in batches: the list grows as the cursor nears its end
+            # (here or in _prefetch).
             self.virtual_size = Size(self.size.width, self.source.total)
         self.scroll_to_region(Region(0, new, 1, 1), animate=False, force=True, immediate=True)
         self.refresh()
         self.post_message(self.Highlighted(self, row))
+        # Once this frame is drawn, load the rows a page or two ahead, so the next keys
+        # find them in memory instead of waiting for the store.
+        self.call_after_refresh(self._prefetch)
+
+    def _prefetch(self) -> None:
+        if self.source is not None:
+            top, height = int(self.scroll_offset.y), max(1, self.size.height)
+            self.source.prefetch(top - height, top + 2 * height)
+            if self.virtual_size.height != self.source.total:
+                self.virtual_size = Size(self.size.width, self.source.total)
 
     def on_resize(self) -> None:
         if self.source:
