@@ -49,30 +49,35 @@ def bench_import(size: int, work: Path) -> dict[str, float]:
     msgs = [replace(m, sentiment=sentiment(m.text)) if m.direction == "in" else m
             for m in msgs]
     sentiment_s = time.perf_counter() - t
-    db = work / f"import-{size}.db"
-    svc = open_services(db, Settings(agent="bench"))
-    t = time.perf_counter()
-    for start in range(0, len(msgs), 50_000):
-        svc.ingest.ingest(msgs[start:start + 50_000])
-    store_s = time.perf_counter() - t
-    svc.close()
-    # Baseline: the same rows, same schema, plain executemany, no FTS, no derived state.
-    raw = work / f"raw-{size}.db"
-    open_services(raw, Settings(agent="bench")).close()
-    conn = sqlite3.connect(raw)
-    conn.execute("DROP TABLE messages_fts")
-    conn.execute("PRAGMA foreign_keys = OFF")
+    # Small sizes finish in milliseconds, where one scheduler hiccup moves the ratio: take the
+    # best of 5 runs for both sides there (fresh files each time).
+    runs = 5 if size <= 10_000 else 1
+    store_s = raw_s = float("inf")
     rows = [(m.network, m.remote_id, i // 3 + 1, m.direction, m.in_reply_to, None, None,
              m.author, m.text, m.created_at, m.visibility, m.url, m.raw, m.sentiment)
             for i, m in enumerate(msgs)]
-    t = time.perf_counter()
-    conn.executemany(
-        "INSERT INTO messages (network, remote_id, conversation_id, direction, in_reply_to, "
-        "customer_id, brand_id, author, text, created_at, visibility, url, raw, sentiment) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
-    conn.commit()
-    raw_s = time.perf_counter() - t
-    conn.close()
+    for run in range(runs):
+        db = work / f"import-{size}-{run}.db"
+        svc = open_services(db, Settings(agent="bench"))
+        t = time.perf_counter()
+        for start in range(0, len(msgs), 50_000):
+            svc.ingest.ingest(msgs[start:start + 50_000])
+        store_s = min(store_s, time.perf_counter() - t)
+        svc.close()
+        # Baseline: the same rows, same schema, plain executemany, no FTS, no derived state.
+        raw = work / f"raw-{size}-{run}.db"
+        open_services(raw, Settings(agent="bench")).close()
+        conn = sqlite3.connect(raw)
+        conn.execute("DROP TABLE messages_fts")
+        conn.execute("PRAGMA foreign_keys = OFF")
+        t = time.perf_counter()
+        conn.executemany(
+            "INSERT INTO messages (network, remote_id, conversation_id, direction, "
+            "in_reply_to, customer_id, brand_id, author, text, created_at, visibility, url, "
+            "raw, sentiment) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        conn.commit()
+        raw_s = min(raw_s, time.perf_counter() - t)
+        conn.close()
     return {"messages": len(msgs), "store_rows_s": len(msgs) / store_s,
             "raw_rows_s": len(msgs) / raw_s, "ratio": raw_s / store_s,
             "sentiment_cached_s": sentiment_s,
@@ -259,7 +264,8 @@ def render(r: dict, args: argparse.Namespace) -> str:
         + (" --skip-load" if args.skip_load else ""),
         f"Machine: {platform.platform()}, Python {platform.python_version()}, "
         f"SQLite {sqlite3.sqlite_version}, {os.cpu_count()} cores. Total {r['total_s']:.0f} s.",
-        "", "## 1. Import (store work; sentiment precomputed and reported apart)", "",
+        "", "## 1. Import (store work; sentiment precomputed and reported apart; best of 5 "
+        "runs for both sides at sizes up to 10k)", "",
         "| messages | tuidesk rows/s | raw executemany rows/s | ratio (target >= 0.33) "
         "| sentiment pass (cached) |", "|---:|---:|---:|---:|---:|"]
     for _, v in sorted(r["import"].items()):
