@@ -238,7 +238,9 @@ def test_search_batches_page_the_index_and_match_one_shot_search(demo_services: 
     first_total = window.total
     window.get(first_total - 1)  # nearing the end of what is known fetches the next batch
     assert window.total > first_total
-    assert window.end() == len(everything) - 1 and not window.more
+    assert window.end() == len(everything) - 1 and not window.more and window.complete
+    capped = SearchWindow(inbox, [], "search", inbox.search_hits("a", 20), cap=50)
+    assert capped.end() == 49 and not capped.more and not capped.complete  # "50+"
     assert [r.id for r in window.rows] == everything
 
     small = SearchWindow.search(inbox, "router")

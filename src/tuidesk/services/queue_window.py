@@ -139,6 +139,11 @@ class SearchWindow:
         """Whether more results may follow those counted in `total`."""
         return self._more is not None and not self._more.done and self.total < self.cap
 
+    @property
+    def complete(self) -> bool:
+        """Whether `total` is every match (False while more may come or past the cap)."""
+        return self._more is None or self._more.done
+
     def _extend(self) -> None:
         if self.more:
             assert self._more is not None

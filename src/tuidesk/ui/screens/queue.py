@@ -153,7 +153,7 @@ class QueueScreen(Screen[None]):
 
     @staticmethod
     def _count(window: QueueWindow | SearchWindow) -> str:
-        more = isinstance(window, SearchWindow) and window.more
+        more = isinstance(window, SearchWindow) and not window.complete
         return f"{window.total:,}{'+' if more else ''}"
 
     def _heartbeat(self) -> None:
