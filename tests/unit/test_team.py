@@ -13,6 +13,7 @@ from fakes import mention
 from support import NOW
 from tuidesk.config import EscalationTarget, Settings
 from tuidesk.errors import ActionError
+from tuidesk.models import MessageIn
 from tuidesk.services import Services, open_services
 from tuidesk.services.clock import FixedClock
 from tuidesk.services.inbox import webhook_body
@@ -127,6 +128,34 @@ def test_business_hours_sla_skips_nights_and_weekends() -> None:
     saturday = _ts("2026-11-21T12:00:00")
     assert sla.add(saturday, 1800) == _ts("2026-11-23T09:30:00")
     assert SlaPolicy().add(friday_4pm, 7200) == friday_4pm + 7200
+
+
+def test_late_first_responses_count_business_hours_like_the_queue(tmp_path: Path) -> None:
+    """A mention at Friday 16:55 answered Monday 10:00 took 65 business minutes: on time for a
+    4-hour target with business hours (as the queue showed it), late by wall clock (65 h).
+    Both ingest paths count: a thread imported whole, and a reply that arrives later."""
+    friday = _ts("2026-11-20T16:55:00")
+    monday = _ts("2026-11-23T10:00:00")
+
+    def reply(i: int) -> MessageIn:
+        return MessageIn(network="mastodon", remote_id=f"r{i}", direction="out",
+                         author="acme", text="on it", created_at=monday, brand="acme",
+                         customer=f"cust{i}", in_reply_to=f"m{i}")
+
+    late = {}
+    for hours in (None, (9 * 60, 17 * 60)):
+        clock = FixedClock(monday + 3600)
+        svc = open_services(tmp_path / f"sla-{hours is None}.db",
+                            Settings(agent="ana", business_hours=hours), clock)
+        calm = "thanks, just a question about my plan"  # normal priority: 4 hours
+        svc.ingest.ingest([mention(0, calm, at=friday), reply(0)])  # whole thread at once
+        svc.ingest.ingest([mention(1, calm, at=friday - 1)])
+        svc.ingest.ingest([reply(1)])  # the answer arrives later
+        assert {r.priority for r in svc.inbox.page("all")} == {3}
+        assert svc.insight is not None
+        late[hours is None] = svc.insight.report().windows[1].late  # 7 days
+        svc.close()
+    assert late == {True: 2, False: 0}
 
 
 def test_vip_raises_priority(tmp_path: Path, clock: FixedClock) -> None:

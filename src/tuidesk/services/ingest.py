@@ -276,6 +276,7 @@ class IngestService:
                 "followers": followers, "vip": vip,
                 "repeat": count + new_per_customer.get(cust, 0) if cust else 0,
                 "last_out": last_out, "keyword": keyword, "keyword_severity": severity,
+                "first_inbound_at": ins[0].created_at if ins else None,
             }
             state = derive_after_messages(inputs, self.sla)
             preview = (latest_in or msgs[-1]).text
@@ -287,7 +288,8 @@ class IngestService:
                          inputs["first_response_at"], len(msgs), len(ins), inputs["sentiment"],
                          preview, inputs["created_at"], keyword, severity,
                          ins[0].created_at if ins else None, ins[0].sentiment if ins else None,
-                         min((t for t in outs if ins and t >= ins[0].created_at), default=None)))
+                         min((t for t in outs if ins and t >= ins[0].created_at), default=None),
+                         state["first_due_at"]))
         store.insert_conversations(rows)
         return ids
 

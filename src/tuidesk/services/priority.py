@@ -144,7 +144,10 @@ def derive_after_messages(inputs: dict[str, Any], sla: SlaPolicy) -> dict[str, A
     prio, reasons = score(inputs.get("sentiment"), inputs.get("followers"),
                           bool(inputs.get("vip")), int(inputs.get("repeat") or 0),
                           inputs.get("keyword"), int(inputs.get("keyword_severity") or 0))
+    first_in = inputs.get("first_inbound_at")
     state = {"id": inputs["id"], "status": status, "priority": prio, "reasons": reasons,
-             "resolved_at": resolved_at}
+             "resolved_at": resolved_at,
+             "first_due_at": None if first_in is None else sla.add(
+                 int(first_in), sla.first_response.get(prio, sla.first_response[3]))}
     state.update(place(status, inputs, prio, sla))
     return state

@@ -288,9 +288,9 @@ class Store(QueriesMixin, ActionsMixin, DeliveryMixin, TeamMixin, ReportsMixin):
                 status, bucket, sort_key, priority, priority_reasons, due_at, created_at,
                 last_at, last_inbound_at, waiting_since, first_response_at, message_count,
                 inbound_count, sentiment, preview, updated_at, keyword, keyword_severity,
-                first_inbound_at, first_sentiment, first_reply_at)
+                first_inbound_at, first_sentiment, first_reply_at, first_due_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
-                    ?)
+                    ?, ?)
             """, rows)
         self.db.execute(
             """
@@ -412,7 +412,7 @@ class Store(QueriesMixin, ActionsMixin, DeliveryMixin, TeamMixin, ReportsMixin):
         cols = (
             "id status assignee created_at last_at last_inbound_at waiting_since "
             "first_response_at resolved_at snoozed_until sentiment followers vip repeat "
-            "last_out inbound_count due_at keyword keyword_severity"
+            "last_out inbound_count due_at keyword keyword_severity first_inbound_at"
         ).split()
         rows = self._q(
             """
@@ -427,7 +427,7 @@ class Store(QueriesMixin, ActionsMixin, DeliveryMixin, TeamMixin, ReportsMixin):
                 c.sentiment, cu.followers, coalesce(cu.vip, 0), coalesce(r.n, 0),
                 (SELECT max(m.created_at) FROM messages m
                  WHERE m.conversation_id = c.id AND m.direction = 'out'),
-                c.inbound_count, c.due_at, c.keyword, c.keyword_severity
+                c.inbound_count, c.due_at, c.keyword, c.keyword_severity, c.first_inbound_at
             FROM conversations c JOIN temp.touched t ON t.id = c.id
             LEFT JOIN customers cu ON cu.id = c.customer_id
             LEFT JOIN repeat r ON r.customer_id = c.customer_id
@@ -444,16 +444,16 @@ class Store(QueriesMixin, ActionsMixin, DeliveryMixin, TeamMixin, ReportsMixin):
         self.db.execute(
             "CREATE TEMP TABLE IF NOT EXISTS states (id INTEGER PRIMARY KEY, status TEXT, "
             "bucket TEXT, sort_key INTEGER, priority INTEGER, reasons TEXT, due_at INTEGER, "
-            "resolved_at INTEGER)")
+            "resolved_at INTEGER, first_due_at INTEGER)")
         self.db.execute("DELETE FROM temp.states")
         self.db.conn.executemany(
             "INSERT OR REPLACE INTO temp.states VALUES (:id, :status, :bucket, :sort_key, "
-            ":priority, :reasons, :due_at, :resolved_at)", list(states))
+            ":priority, :reasons, :due_at, :resolved_at, :first_due_at)", list(states))
         self.db.execute(
             """
             UPDATE conversations SET status = s.status, bucket = s.bucket,
                 sort_key = s.sort_key, priority = s.priority, priority_reasons = s.reasons,
-                due_at = s.due_at, resolved_at = s.resolved_at
+                due_at = s.due_at, resolved_at = s.resolved_at, first_due_at = s.first_due_at
             FROM temp.states s WHERE conversations.id = s.id
             """)
 

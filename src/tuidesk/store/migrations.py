@@ -309,6 +309,14 @@ def m007_view_counts(db: Database) -> None:
     )
 
 
+@MIGRATIONS()
+def m008_first_due(db: Database) -> None:
+    """The first-response deadline as the SLA policy set it (business hours included), so
+    reports count late answers the way the queue showed them overdue. Older rows keep NULL
+    and are judged by wall clock."""
+    db.execute("ALTER TABLE conversations ADD COLUMN first_due_at INTEGER")
+
+
 def known_names() -> list[str]:
     """Names of every migration this code knows, in order."""
     return [m.name for m in MIGRATIONS._migrations]

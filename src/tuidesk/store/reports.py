@@ -91,13 +91,16 @@ class ReportsMixin:
 
     def late_first_responses(self, since: int | None, targets: dict[int, int],
                              brand: str | None = None) -> int:
-        """Conversations answered later than their first-response target (wall clock)."""
+        """Conversations answered after their first-response deadline: first_due_at, set by
+        the SLA policy (business hours included); for rows from before m008, the wall-clock
+        target of their priority."""
         where, params = self._scope(since, None, brand)
         case = " ".join(f"WHEN {p} THEN {int(s)}" for p, s in sorted(targets.items()))
         return int(self._one(
             f"SELECT count(*) FROM conversations c WHERE {where} AND "
-            f"c.first_reply_at IS NOT NULL AND {FRT} > CASE c.priority {case} ELSE "
-            f"{int(targets.get(3, 14400))} END", params))
+            "c.first_reply_at IS NOT NULL AND c.first_reply_at > coalesce(c.first_due_at, "
+            f"c.first_inbound_at + CASE c.priority {case} ELSE {int(targets.get(3, 14400))} "
+            "END)", params))
 
     def volume_by_hour(self, since: int, until: int) -> list[int]:
         """Inbound messages per hour from `since` to `until` (index range scan)."""
