@@ -194,3 +194,9 @@ def seed_demo(ingest: IngestService, make_inbox: Callable[[str], InboxService],
             inbox.set_tags(row.id, [rng.choice(["billing", "outage", "hardware", "travel"])])
         elif roll < 0.52:
             inbox.note(row.id, "Called the customer, no answer. Try again after 5pm.")
+        elif roll < 0.60:
+            # Answered in tuidesk: the reply waits in the outbox (the demo has no accounts),
+            # and the dashboard counts it for the agent.
+            inbox.claim(row.id)
+            inbox.reply(row.id, rng.choice(REPLIES).format(agent=inbox.agent.upper()[:2]),
+                        "public")
