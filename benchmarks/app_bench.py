@@ -92,7 +92,7 @@ async def measure(db: str, repeats: int = 200, view: str = "inbox", rounds: int 
                 keys["end"].append(timed(queue.action_last))
                 await idle()
             for _ in range(repeats):
-                keys["search"].append(timed(lambda: screen._run_search("router")))
+                keys["search"].append(timed(lambda: screen._run_search("outage")))
                 await idle()
                 screen.action_view("inbox")
                 await idle()

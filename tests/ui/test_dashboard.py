@@ -45,6 +45,21 @@ async def test_dashboard_shows_figures_and_drills_down(app: TuideskApp,
         assert queue_screen(app).window.total == first_agent["open"]
         assert all(queue_screen(app).window.get(i).assignee == first_agent["agent"]
                    for i in range(queue_screen(app).window.total))
+        # A change reloads the list: it stays that agent's work (not a text search for
+        # "assigned to ...").
+        await pilot.press("n")
+        await pilot.press(*"checked", "enter")
+        await pilot.pause()
+        assert queue_screen(app).window.total == first_agent["open"]
+        assert all(queue_screen(app).window.get(i).assignee == first_agent["agent"]
+                   for i in range(queue_screen(app).window.total))
+        # Same for a single conversation opened from the dashboard.
+        await pilot.press("D")
+        pick(app, ("conversation", oldest))
+        await pilot.press("enter", "n", *"called", "enter")
+        await pilot.pause()
+        assert queue_screen(app).window.total == 1
+        assert queue_screen(app).selected.id == oldest
         await pilot.press("D", "escape")
         assert not isinstance(app.screen, DashboardScreen)
 

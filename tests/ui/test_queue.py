@@ -285,6 +285,7 @@ async def test_long_search_results_arrive_as_the_cursor_goes_down(app: TuideskAp
         await pilot.press("slash")
         app.focused.value = "a"  # type: ignore[union-attr]
         await pilot.press("enter")
+        await pilot.pause()
         screen = queue_screen(app)
         queue = screen.query_one(QueueList)
         assert screen.window.total < len(everything)

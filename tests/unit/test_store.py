@@ -64,6 +64,40 @@ def test_view_counts_migration_counts_existing_conversations(tmp_path: Path,
     svc.close()
 
 
+def test_search_matches_stems_and_m009_reindexes_an_old_database(tmp_path: Path,
+                                                                  clock: FixedClock) -> None:
+    from fakes import mention
+    from tuidesk.config import Settings
+    from tuidesk.services import open_services
+    from tuidesk.store.queries import fts_query
+
+    path = tmp_path / "s.db"
+    svc = open_services(path, Settings(agent="tester"), clock)
+    svc.ingest.ingest([mention(1, "two outages this week"), mention(2, "I was refunded"),
+                       mention(3, "the router is fine")])
+    svc.close()
+    # As the release before m009 left it: words indexed as typed, no stems.
+    conn = sqlite3.connect(path)
+    conn.executescript("""
+        DROP TABLE messages_fts;
+        CREATE VIRTUAL TABLE messages_fts USING fts5 (
+            text, author, content='messages', content_rowid='id',
+            tokenize='unicode61 remove_diacritics 2');
+        INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');
+        DELETE FROM _sqlite_migrations WHERE name = 'm009_search_stems_words';
+    """)
+    conn.close()
+    svc = open_services(path, Settings(agent="tester"), clock)
+    customers = lambda q: {r.customer for r in svc.inbox.search(q)}  # noqa: E731
+    assert customers("outage") == {"cust1"}
+    assert customers("refund") == {"cust2"}
+    assert customers("Outages refunded") == set()  # words are ANDed
+    assert customers("rout*") == {"cust3"}  # an explicit prefix still works
+    assert customers("cust2") == {"cust2"}  # author handles are searched too
+    assert fts_query("can't log") == '"can\'t" "log"'  # plain words: no implicit prefix
+    svc.close()
+
+
 def test_store_refuses_foreign_sqlite_file_untouched(tmp_path: Path) -> None:
     path = tmp_path / "other.db"
     conn = sqlite3.connect(path)
@@ -236,7 +270,9 @@ def test_search_batches_page_the_index_and_match_one_shot_search(demo_services: 
     window = SearchWindow.search(inbox, "a")
     assert window.more and window.total < len(everything)  # only the first batch so far
     first_total = window.total
-    window.get(first_total - 1)  # nearing the end of what is known fetches the next batch
+    window.get(first_total - 1)
+    assert window.total == first_total  # drawing rows never fetches ids
+    window.prefetch(0, first_total - 1)  # nearing the end of what is known fetches more
     assert window.total > first_total
     assert window.end() == len(everything) - 1 and not window.more and window.complete
     capped = SearchWindow(inbox, [], "search", inbox.search_hits("a", 20), cap=50)

@@ -100,9 +100,9 @@ class QueueWindow:
 class SearchWindow:
     """Search results (or any list of ids): rows loaded a page at a time.
 
-    Given `more`, the search that found `ids` (see SearchHits), further ids are
-    fetched as the cursor nears the end of those known, so the first screen of results costs
-    the same however many messages match. `total` grows as batches arrive; `more` tells
+    Given `hits`, the search that found `ids` (see SearchHits), further ids are fetched by
+    `prefetch` as the cursor nears the end of those known, so the first screen of results
+    costs the same however many messages match. `total` grows as batches arrive; `more` tells
     whether it may still grow. At most `cap` ids are kept.
     """
 
@@ -112,12 +112,12 @@ class SearchWindow:
     """Rows loaded at a time (a screenful or so)."""
 
     def __init__(self, inbox: InboxService, ids: list[int], label: str,
-                 more: SearchHits | None = None, cap: int = 10_000) -> None:
+                 hits: SearchHits | None = None, cap: int = 10_000) -> None:
         self.inbox = inbox
         self.ids = list(ids)
         self.view = label
         self.cap = cap
-        self._more = more
+        self._hits = hits
         self._rows: dict[int, ConversationRow] = {}
 
     @classmethod
@@ -137,24 +137,22 @@ class SearchWindow:
     @property
     def more(self) -> bool:
         """Whether more results may follow those counted in `total`."""
-        return self._more is not None and not self._more.done and self.total < self.cap
+        return self._hits is not None and not self._hits.done and self.total < self.cap
 
     @property
     def complete(self) -> bool:
         """Whether `total` is every match (False while more may come or past the cap)."""
-        return self._more is None or self._more.done
+        return self._hits is None or self._hits.done
 
     def _extend(self) -> None:
         if self.more:
-            assert self._more is not None
-            self.ids.extend(self._more.next_batch()[: self.cap - len(self.ids)])
+            assert self._hits is not None
+            self.ids.extend(self._hits.next_batch()[: self.cap - len(self.ids)])
 
     def refresh(self) -> None:
         self._rows.clear()
 
     def get(self, index: int) -> ConversationRow | None:
-        while self.more and index >= len(self.ids) - self.CHUNK // 2:
-            self._extend()
         if not 0 <= index < self.total:
             return None
         if index not in self._rows:
@@ -167,7 +165,11 @@ class SearchWindow:
         return self._rows.get(index)
 
     def prefetch(self, first: int, last: int) -> None:
-        """Fetch the next batch and rows ahead of need (called when the app is idle)."""
+        """Fetch the next batch of ids once `last` nears the end of those known, and the rows
+        up to `last` (called when the app is idle: the list grows here, never while drawing).
+        """
+        while self.more and last >= len(self.ids) - self.CHUNK // 2:
+            self._extend()
         self.get(max(0, min(last, self.total - 1)))
 
     def end(self) -> int:

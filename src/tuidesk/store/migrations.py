@@ -317,6 +317,24 @@ def m008_first_due(db: Database) -> None:
     db.execute("ALTER TABLE conversations ADD COLUMN first_due_at INTEGER")
 
 
+@MIGRATIONS()
+def m009_search_stems_words(db: Database) -> None:
+    """Full-text search matches word stems (Porter): `outage` finds "outages", `refund` finds
+    "refunded". Plain words were prefix queries before, and an FTS5 prefix query reads every
+    posting of every term with that prefix: 5 ms for `outage*` at 1M messages (106k matches)
+    against 0.2 ms for the stemmed word, which reads only the page it shows."""
+    db.executescript(
+        """
+        DROP TABLE messages_fts;
+        CREATE VIRTUAL TABLE messages_fts USING fts5 (
+            text, author, content='messages', content_rowid='id',
+            tokenize='porter unicode61 remove_diacritics 2'
+        );
+        INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');
+        """
+    )
+
+
 def known_names() -> list[str]:
     """Names of every migration this code knows, in order."""
     return [m.name for m in MIGRATIONS._migrations]

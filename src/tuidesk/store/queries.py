@@ -76,18 +76,15 @@ def _row(r: Sequence[Any]) -> ConversationRow:
 def fts_query(text: str) -> str:
     """Turn what an agent typed into an FTS5 query.
 
-    Plain words become quoted phrases ANDed together, the last one a prefix, so `can't log`
-    just works; input that uses FTS5 syntax (quotes, AND/OR/NOT, *, column:) is passed as is.
+    Plain words become quoted phrases ANDed together (each matches its stem: `refund` finds
+    "refunded"), so `can't log` just works; input that uses FTS5 syntax (quotes, AND/OR/NOT,
+    `prefix*`, column:) is passed as is.
     """
     text = text.strip()
     if _FTS_OPERATORS.search(text):
         return text
     words = [w.replace('"', "") for w in text.split() if w.replace('"', "")]
-    if not words:
-        return ""
-    parts = [f'"{w}"' for w in words]
-    parts[-1] += "*"
-    return " ".join(parts)
+    return " ".join(f'"{w}"' for w in words)
 
 
 class QueriesMixin:
@@ -218,7 +215,7 @@ class QueriesMixin:
             )
         except sqlite3.OperationalError as exc:
             raise QueryError(f"Search {text!r}: {exc}", "Search syntax") from exc
-        # messages_fts is kept by triggers, so every hit joins to its message.
+        # Every message is indexed in the transaction that stores it, so every hit joins.
         next_before = rows[-1][0] if len(rows) == limit else None
         return [r[1] for r in rows], next_before
 

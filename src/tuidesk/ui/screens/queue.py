@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -96,6 +98,8 @@ class QueueScreen(Screen[None]):
         self._selected_at = 0
         self._presence_id: int | None = None
         self._shown_count = ""
+        self._results: Callable[[], SearchWindow] = lambda: SearchWindow(self.inbox, [], "")
+        """Makes the shown search or drill-down list again (after a change)."""
 
     def compose(self) -> ComposeResult:
         now = self.inbox.clock
@@ -230,7 +234,7 @@ class QueueScreen(Screen[None]):
         cursor = queue.cursor if keep_cursor else 0
         if isinstance(self.window, SearchWindow):
             try:
-                self.window = SearchWindow.search(self.inbox, self.search_text or "")
+                self.window = self._results()
             except TuideskError:
                 pass
         else:
@@ -502,10 +506,9 @@ class QueueScreen(Screen[None]):
                 return
             if isinstance(target, tuple) and target[0] == "agent":
                 self.action_view(View.ALL.value)
-                self.search_text = f"assigned to {target[1]}"
-                self.window = SearchWindow(self.inbox, self.inbox.assigned_ids(str(target[1])),
-                                           "search")
-                self._show_window()
+                agent = str(target[1])
+                self._show_results(f"assigned to {agent}", lambda: SearchWindow(
+                    self.inbox, self.inbox.assigned_ids(agent), "search"))
             elif isinstance(target, tuple):
                 self.action_view(View.ALL.value)
                 self.jump_to(int(target[1]))
@@ -516,8 +519,16 @@ class QueueScreen(Screen[None]):
 
     def jump_to(self, conversation_id: int) -> None:
         """Show one conversation (from a drill-down) as a one-row result."""
-        self.search_text = f"#{conversation_id}"
-        self.window = SearchWindow(self.inbox, [conversation_id], "search")
+        self._show_results(f"#{conversation_id}", lambda: SearchWindow(
+            self.inbox, [conversation_id], "search"))
+
+    def _show_results(self, label: str, results: Callable[[], SearchWindow],
+                      window: SearchWindow | None = None) -> None:
+        """Show a list that is not a view (search, drill-down): `window`, or what `results`
+        makes; `results` makes it again after a change."""
+        self.search_text = label
+        self._results = results
+        self.window = window or results()
         self._show_window()
 
     def action_dm(self) -> None:
@@ -557,9 +568,7 @@ class QueueScreen(Screen[None]):
                 join(("✗ ", "$error"), safe_line(exc.msg, "$error")))
             return False
         self.query_one("#search-error", Label).update(f"{self._count(window)} conversations")
-        self.search_text = text
-        self.window = window
-        self._show_window()
+        self._show_results(text, lambda: SearchWindow.search(self.inbox, text), window)
         return True
 
     def action_back(self) -> None:

@@ -153,6 +153,7 @@ class QueueList(ScrollView, can_focus=True):
             self.source.prefetch(top - height, top + 2 * height)
             if self.virtual_size.height != self.source.total:
                 self.virtual_size = Size(self.size.width, self.source.total)
+                self.post_message(self.Highlighted(self, self.current))  # the count changed
 
     def on_resize(self) -> None:
         if self.source:
