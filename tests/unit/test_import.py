@@ -155,3 +155,24 @@ def test_inbound_messages_get_sentiment(services: Services, tmp_path: Path) -> N
     conv = services.inbox.conversation(services.inbox.page("all")[0].id)
     assert conv is not None and conv.sentiment is not None and conv.sentiment < -0.5
     assert "negative sentiment" in conv.priority_reasons
+
+
+def test_ingest_pauses_the_garbage_collector_and_restores_it() -> None:
+    import gc
+
+    from tuidesk.services.ingest import _gc_paused
+
+    assert gc.isenabled()
+    with _gc_paused():
+        assert not gc.isenabled()
+        with _gc_paused():  # nested (or another thread's) pause
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with _gc_paused():
+            pass
+        assert not gc.isenabled()  # it was off before: it stays off
+    finally:
+        gc.enable()

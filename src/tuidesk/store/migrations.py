@@ -335,6 +335,19 @@ def m009_search_stems_words(db: Database) -> None:
     )
 
 
+@MIGRATIONS()
+def m010_partial_assignee_index(db: Database) -> None:
+    """Index only assigned conversations (the Mine view and agents' open work never look at
+    the others): imported conversations, all unassigned, no longer pay for this index."""
+    db.executescript(
+        """
+        DROP INDEX conv_assignee;
+        CREATE INDEX conv_assignee ON conversations (assignee, sort_key, id)
+            WHERE assignee IS NOT NULL;
+        """
+    )
+
+
 def known_names() -> list[str]:
     """Names of every migration this code knows, in order."""
     return [m.name for m in MIGRATIONS._migrations]
