@@ -36,19 +36,27 @@ def make_app(services: Services) -> TuideskApp:
     return TuideskApp(services)
 
 
-def _parser() -> argparse.ArgumentParser:
+def _common(default: object) -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--db", metavar="PATH",
+    common.add_argument("--db", metavar="PATH", default=default,
                         help="database file (default: $TUIDESK_DB or the user data dir)")
-    common.add_argument("--agent", metavar="NAME", help="who you are (default: $USER)")
+    common.add_argument("--agent", metavar="NAME", default=default,
+                        help="who you are (default: $USER)")
+    return common
+
+
+def _parser() -> argparse.ArgumentParser:
+    # --db and --agent work before or after the command. The subcommands' copies default to
+    # SUPPRESS, or their None would overwrite a value given before the command.
     p = argparse.ArgumentParser(
-        prog="tuidesk", parents=[common],
+        prog="tuidesk", parents=[_common(None)],
         description="A terminal help desk for social-media customer care. "
                     "Without a command, opens the app on the database.",
         epilog="Exit codes: 0 ok, 1 some input rows failed, 2 usage error, 3 error.")
     p.add_argument("--version", action="version", version=f"tuidesk {__version__}")
     p.add_argument("--demo", action="store_true", help="same as `tuidesk demo`")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    common = _common(argparse.SUPPRESS)
 
     d = sub.add_parser("demo", parents=[common], help="open the app on generated demo data",
                        description="Open the app on a generated, deterministic demo data set "

@@ -102,3 +102,25 @@ def test_progress_bar_path_runs(tmp_path: Path, capsys: pytest.CaptureFixture[st
     result = _with_progress(lambda cb: (cb(1, 2), cb(2, 2), calls.append(1), "ok")[-1],
                             "Working", True)
     assert result == "ok" and calls == [1]
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_db_and_agent_work_before_or_after_the_command(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """`tuidesk --db X import F` once wrote to the default database: the subcommand's unset
+    --db overwrote the one given before it."""
+    monkeypatch.setenv("TUIDESK_DB", str(tmp_path / "default.db"))
+    src = tmp_path / "m.jsonl"
+    src.write_text('{"network": "mastodon", "id": "1", "direction": "in", "author": "ann", '
+                   '"text": "hi", "created_at": "2026-11-20T10:00:00Z", "brand": "acme"}\n')
+    db = str(tmp_path / "chosen.db")
+    opts = ["--db", db, "--agent", "zed"]
+    argv = [*opts, "import", str(src)] if where == "before" else ["import", str(src), *opts]
+    assert main([*argv, "--quiet"]) == 0
+    assert Path(db).exists() and not (tmp_path / "default.db").exists()
+    capsys.readouterr()
+    log = [*opts, "log", "--json"] if where == "before" else ["log", "--json", *opts]
+    assert main(log) == 0
+    events = json.loads(capsys.readouterr().out)
+    assert [e["agent"] for e in events if e["action"] == "import"] == ["zed"]
