@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,9 +18,15 @@ NOW = 1_795_176_000
 
 
 def shared_file(name: str) -> Path:
+    """A file of the real material in ../shared/data. A clone without it skips these tests;
+    CI (TUIDESK_REQUIRE_SHARED=1, set by .ci/run) fails them instead, so they never
+    silently stop running."""
     path = SHARED / name
     if not path.exists():
-        pytest.skip(f"shared data not found: {path} (CI has ../shared beside the clone)")
+        message = f"shared data not found: {path} (CI has ../shared beside the clone)"
+        if os.environ.get("TUIDESK_REQUIRE_SHARED") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
     return path
 
 
