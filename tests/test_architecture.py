@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -15,3 +17,32 @@ def test_core_is_headless(module: str) -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, timeout=60).stdout.strip()
     assert out == "False"
+
+
+SRC = Path(__file__).resolve().parent.parent / "src" / "tuidesk"
+#: Ways to reach a terminal without the sanitiser in tuidesk.cli_output.
+RAW_OUTPUT = re.compile(r"\bprint\(|sys\.(stdout|stderr)\.write|json\.dumps?\(.*sys\.std"
+                        r"|csv\.writer\(sys\.std|\.print\(")
+
+
+def test_only_cli_output_writes_to_the_terminal() -> None:
+    """Every CLI line passes the one sanitiser: no print or raw stdout/stderr write elsewhere."""
+    offenders = []
+    for path in SRC.rglob("*.py"):
+        if path.name == "cli_output.py":
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if RAW_OUTPUT.search(line.split("#", 1)[0]):
+                offenders.append(f"{path.relative_to(SRC)}:{number}: {line.strip()}")
+    assert offenders == []
+
+
+def test_ui_plain_strings_never_reach_widgets_as_markup() -> None:
+    """Widgets in tuidesk.ui get Content (from ui.text) or markup=False; no markup strings."""
+    offenders = []
+    for path in (SRC / "ui").rglob("*.py"):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            code = line.split("#", 1)[0]
+            if re.search(r"markup\s*=\s*True|Text\.from_markup|\[@click", code):
+                offenders.append(f"{path.relative_to(SRC)}:{number}: {line.strip()}")
+    assert offenders == []

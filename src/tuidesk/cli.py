@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tuidesk import __version__
+from tuidesk.cli_output import err, out, out_json
 from tuidesk.config import Settings, load_settings
 from tuidesk.errors import TuideskError
 from tuidesk.models import VIEW_TITLES, ImportReport, View
@@ -119,7 +120,12 @@ def _with_progress(fn: Any, label: str, show: bool) -> Any:
     if not show:
         return fn(None)
     from rich.console import Console
+    from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from tuidesk.services.display import clean_line
+
+    label = escape(clean_line(label))  # a file name is shown as typed, never as markup
 
     with Progress("{task.description}", BarColumn(), MofNCompleteColumn(),
                   TimeRemainingColumn(), transient=True, console=Console(stderr=True)) as bar:
@@ -137,8 +143,8 @@ def cmd_import(args: argparse.Namespace, services: Services) -> int:
         lambda cb: services.ingest.import_file(args.file, services.settings.agent, cb),
         f"Importing {args.file}", show)
     for line, reason in report.errors:
-        print(f"{args.file}:{line}: {reason}", file=sys.stderr)
-    print(f"imported {report.imported}, skipped {report.skipped} (already stored), "
+        err(f"{args.file}:{line}: {reason}")
+    out(f"imported {report.imported}, skipped {report.skipped} (already stored), "
           f"failed {report.failed}; {report.conversations} conversations; "
           f"{report.rows_per_s:,.0f} rows/s")
     return EXIT_PARTIAL if report.failed else EXIT_OK
@@ -170,17 +176,16 @@ def cmd_list(args: argparse.Namespace, services: Services) -> int:
     if limit:
         rows = rows[:limit]
     if args.json:
-        json.dump([_row_json(r) for r in rows], sys.stdout, ensure_ascii=False, indent=1)
-        sys.stdout.write("\n")
+        out_json([_row_json(r) for r in rows])
         return EXIT_OK
     from tuidesk.services.display import clean_line
 
     title = f"search {args.search!r}" if args.search else VIEW_TITLES[args.view]
     total = len(rows) if args.search else inbox.count(args.view)
-    print(f"{title}: {len(rows)} shown of {total}")
-    print(f"{'ID':>7} {'P':1} {'STATUS':9} {'NET':8} {'MSGS':>4} {'CUSTOMER':24} PREVIEW")
+    out(f"{title}: {len(rows)} shown of {total}")
+    out(f"{'ID':>7} {'P':1} {'STATUS':9} {'NET':8} {'MSGS':>4} {'CUSTOMER':24} PREVIEW")
     for r in rows:
-        print(f"{r.id:>7} {r.priority} {r.status:9} {r.network[:8]:8} {r.message_count:>4} "
+        out(f"{r.id:>7} {r.priority} {r.status:9} {r.network[:8]:8} {r.message_count:>4} "
               f"{clean_line(r.customer)[:24]:24} {clean_line(r.preview)[:60]}")
     return EXIT_OK
 
@@ -188,17 +193,15 @@ def cmd_list(args: argparse.Namespace, services: Services) -> int:
 def cmd_log(args: argparse.Namespace, services: Services) -> int:
     events = services.inbox.events(conversation_id=args.conversation, limit=args.limit)
     if args.json:
-        json.dump([{"id": e.id, "at": _iso(e.at), "agent": e.agent, "action": e.action,
+        out_json([{"id": e.id, "at": _iso(e.at), "agent": e.agent, "action": e.action,
                     "conversation": e.conversation_id,
                     "before": json.loads(e.before) if e.before else None,
-                    "after": json.loads(e.after) if e.after else None} for e in events],
-                  sys.stdout, ensure_ascii=False, indent=1)
-        sys.stdout.write("\n")
+                    "after": json.loads(e.after) if e.after else None} for e in events])
     else:
         from tuidesk.services.display import clean_line
 
         for e in events:
-            print(f"{_iso(e.at)} {clean_line(e.agent):10} {e.action:10} "
+            out(f"{_iso(e.at)} {clean_line(e.agent):10} {e.action:10} "
                   f"{e.conversation_id if e.conversation_id is not None else '-'}")
     return EXIT_OK
 
@@ -213,12 +216,12 @@ def main(argv: Sequence[str] | None = None, clock: Clock = system_clock) -> int:
             path = Path(args.db) if args.db else demo_db_path()
             if generate is not None:
                 if generate <= 0:
-                    print("tuidesk: --generate needs a positive number", file=sys.stderr)
+                    err("tuidesk: --generate needs a positive number")
                     return EXIT_USAGE
                 services = _ensure_demo(path, settings, getattr(args, "fresh", False),
                                         getattr(args, "seed", 7), generate, clock,
                                         sys.stderr.isatty())
-                print(f"{path}: {services.inbox.stats()}")
+                out(f"{path}: {services.inbox.stats()}")
                 services.close()
                 return EXIT_OK
             services = _ensure_demo(path, settings, getattr(args, "fresh", False),
@@ -254,7 +257,7 @@ def main(argv: Sequence[str] | None = None, clock: Clock = system_clock) -> int:
         finally:
             services.close()
     except TuideskError as exc:
-        print(f"tuidesk: {exc.title}: {exc.msg}", file=sys.stderr)
+        err(f"tuidesk: {exc.title}: {exc.msg}")
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130

@@ -8,12 +8,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
-import json
 import os
 import sys
 from dataclasses import replace
 
 from tuidesk.accounts import Account, Secret, describe, load_accounts, save_accounts
+from tuidesk.cli_output import err, out, out_json
 from tuidesk.errors import ConfigError, ConnectorError
 from tuidesk.models import KeywordRule
 
@@ -82,35 +82,35 @@ def cmd_account(args: argparse.Namespace) -> int:
     if args.account_command == "list":
         rows = describe(accounts)
         if args.json:
-            print(json.dumps(rows, indent=1))
+            out_json(rows)
         else:
             for r in rows or [{"name": "(no accounts: tuidesk account add ...)"}]:
-                print("  ".join(str(r.get(k, "")) for k in
+                out("  ".join(str(r.get(k, "")) for k in
                                 ("name", "network", "handle", "base_url", "secret")))
         return 0
     if args.account_command == "remove":
         if accounts.pop(args.name, None) is None:
-            print(f"tuidesk: no account named {args.name!r}", file=sys.stderr)
+            err(f"tuidesk: no account named {args.name!r}")
             return 2
         save_accounts(accounts)
-        print(f"removed {args.name}")
+        out(f"removed {args.name}")
         return 0
     if args.account_command == "test":
         if args.name not in accounts:
-            print(f"tuidesk: no account named {args.name!r}", file=sys.stderr)
+            err(f"tuidesk: no account named {args.name!r}")
             return 2
         handle = asyncio.run(_verify(accounts[args.name]))
-        print(f"{args.name}: ok, signed in as {handle}")
+        out(f"{args.name}: ok, signed in as {handle}")
         return 0
     # add
     if args.network == "mastodon":
         if not args.instance:
-            print("tuidesk: mastodon needs --instance URL", file=sys.stderr)
+            err("tuidesk: mastodon needs --instance URL")
             return 2
         base, handle = args.instance, ""
     else:
         if not args.handle:
-            print("tuidesk: bluesky needs --handle", file=sys.stderr)
+            err("tuidesk: bluesky needs --handle")
             return 2
         base, handle = args.service, args.handle
     name = args.name or "pending"
@@ -120,7 +120,7 @@ def cmd_account(args: argparse.Namespace) -> int:
         try:
             account = replace(account, handle=asyncio.run(_verify(account)))
         except ConnectorError as exc:
-            print(f"tuidesk: {exc.title}: {exc.msg}", file=sys.stderr)
+            err(f"tuidesk: {exc.title}: {exc.msg}")
             return 3
     if not args.name:
         host = base.split("//")[-1].split("/")[0].split(":")[0]
@@ -128,7 +128,7 @@ def cmd_account(args: argparse.Namespace) -> int:
     account = replace(account, name=name, keywords=_rules(args.keyword, name))
     accounts[name] = account
     path = save_accounts(accounts)
-    print(f"added {name} ({account.network} {account.handle or base}); secrets in {path}")
+    out(f"added {name} ({account.network} {account.handle or base}); secrets in {path}")
     return 0
 
 
@@ -153,8 +153,8 @@ def network_parts(clock: object) -> dict[str, object]:
 def cmd_sync(args: argparse.Namespace, services: object) -> int:
     sync = services.sync  # type: ignore[attr-defined]
     if sync is None:
-        print("tuidesk: no accounts or webhook escalations configured "
-              "(tuidesk account add ...)", file=sys.stderr)
+        err("tuidesk: no accounts or webhook escalations configured "
+              "(tuidesk account add ...)")
         return 3
 
     async def loop() -> int:
@@ -163,15 +163,15 @@ def cmd_sync(args: argparse.Namespace, services: object) -> int:
             while True:
                 report = await sync.run_once()
                 for name, n in report.fetched.items():
-                    print(f"{name}: {n} new")
+                    out(f"{name}: {n} new")
                 for name, err in report.errors.items():
-                    print(f"{name}: {err}", file=sys.stderr)
+                    err(f"{name}: {err}")
                 if report.sent or report.failed or report.retrying:
-                    print(f"outbox: sent {len(report.sent)}, failed {len(report.failed)}, "
+                    out(f"outbox: sent {len(report.sent)}, failed {len(report.failed)}, "
                           f"retrying {len(report.retrying)}")
                 hooks = (report.webhooks_sent, report.webhooks_failed, report.webhooks_retrying)
                 if any(hooks):
-                    print(f"escalation webhooks: sent {len(hooks[0])}, failed {len(hooks[1])}, "
+                    out(f"escalation webhooks: sent {len(hooks[0])}, failed {len(hooks[1])}, "
                           f"retrying {len(hooks[2])}")
                 failures = len(report.errors) + len(report.failed)
                 if not args.watch:

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import csv
-import json
-import sys
 
+from tuidesk.cli_output import out, out_csv, out_json
 from tuidesk.services import Services
 from tuidesk.services.display import clean_line, rel
 from tuidesk.services.insight import parse_since
@@ -30,48 +28,44 @@ def cmd_report(args: argparse.Namespace, services: Services) -> int:
     now = services.inbox.clock()
     report = services.insight.report(parse_since(args.since, now), args.brand)
     if args.format == "json":
-        json.dump(report.as_dict(), sys.stdout, indent=1, ensure_ascii=False)
-        sys.stdout.write("\n")
+        out_json(report.as_dict())
         return 0
     if args.format == "csv":
-        out = csv.writer(sys.stdout)
-        out.writerow(["section", "name", "conversations", "answered", "median_s", "p90_s",
-                      "late"])
-        for w in report.windows:
-            out.writerow(["window", w.label, w.conversations, w.answered, w.median_s,
-                          w.p90_s, w.late])
-        for b in report.brands:
-            out.writerow(["brand", b["brand"], b["conversations"], b["answered"],
-                          b["median_s"], b["p90_s"], ""])
-        for status, n in sorted(report.backlog.items()):
-            out.writerow(["backlog", status, n, "", "", "", ""])
-        for a in report.agents:
-            out.writerow(["agent", a["agent"], a["open"], a["handled"],
-                          a["median_response_s"], "", ""])
+        rows: list[list[object]] = [["section", "name", "conversations", "answered",
+                                     "median_s", "p90_s", "late"]]
+        rows += [["window", w.label, w.conversations, w.answered, w.median_s, w.p90_s, w.late]
+                 for w in report.windows]
+        rows += [["brand", b["brand"], b["conversations"], b["answered"], b["median_s"],
+                  b["p90_s"], ""] for b in report.brands]
+        rows += [["backlog", status, n, "", "", "", ""]
+                 for status, n in sorted(report.backlog.items())]
+        rows += [["agent", a["agent"], a["open"], a["handled"], a["median_response_s"], "", ""]
+                 for a in report.agents]
+        out_csv(rows)
         return 0
-    print(f"Backlog: {', '.join(f'{k} {v}' for k, v in sorted(report.backlog.items()))}; "
+    out(f"Backlog: {', '.join(f'{k} {v}' for k, v in sorted(report.backlog.items()))}; "
           f"overdue now {report.overdue_now}")
     if report.oldest_waiting:
         o = report.oldest_waiting
-        print(f"Oldest waiting: #{o['conversation']} {clean_line(o['customer'])}, "
+        out(f"Oldest waiting: #{o['conversation']} {clean_line(o['customer'])}, "
               f"{_dur(o['waiting_s'])}")
-    print("\nFirst response      conversations  answered  median    p90  late (SLA)")
+    out("\nFirst response      conversations  answered  median    p90  late (SLA)")
     for w in report.windows:
-        print(f"  {w.label:17} {w.conversations:>13,} {w.answered:>9,} {_dur(w.median_s):>7} "
+        out(f"  {w.label:17} {w.conversations:>13,} {w.answered:>9,} {_dur(w.median_s):>7} "
               f"{_dur(w.p90_s):>6} {w.late:>5}")
-    print("\nPer brand           conversations  answered  median    p90")
+    out("\nPer brand           conversations  answered  median    p90")
     for b in report.brands:
-        print(f"  {clean_line(b['brand'])[:17]:17} {b['conversations']:>13,} "
+        out(f"  {clean_line(b['brand'])[:17]:17} {b['conversations']:>13,} "
               f"{b['answered']:>9,} {_dur(b['median_s']):>7} {_dur(b['p90_s']):>6}")
     s, c = report.sentiment, report.conversions
-    print(f"\nSentiment (inbound): negative {s['negative']}, neutral {s['neutral']}, "
+    out(f"\nSentiment (inbound): negative {s['negative']}, neutral {s['neutral']}, "
           f"positive {s['positive']}")
-    print(f"Conversions: {c['ended_positive']} of {c['started_negative']} conversations that "
+    out(f"Conversions: {c['ended_positive']} of {c['started_negative']} conversations that "
           "started negative ended positive")
-    print(f"Volume, last 24 h (per hour): {' '.join(str(n) for n in report.volume_per_hour)}")
+    out(f"Volume, last 24 h (per hour): {' '.join(str(n) for n in report.volume_per_hour)}")
     if report.agents:
-        print("\nAgent        handled  median response  open")
+        out("\nAgent        handled  median response  open")
         for a in report.agents:
-            print(f"  {clean_line(a['agent'])[:10]:10} {a['handled']:>7} "
+            out(f"  {clean_line(a['agent'])[:10]:10} {a['handled']:>7} "
                   f"{_dur(a['median_response_s']):>16} {a['open']:>5}")
     return 0

@@ -10,15 +10,23 @@ text with markup disabled (see tuidesk.ui.text).
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Callable
+from typing import Any
 
 _BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+#: Line and paragraph separators: terminals and JSON readers treat them as line breaks.
+_SEPARATORS = "\u2028\u2029"
 _TABLE: dict[int, str] = {c: chr(0x2400 + c) for c in range(0x20) if c not in (0x0A,)}
 _TABLE[0x09] = "    "
 _TABLE[0x7F] = "\u2421"
 _TABLE.update({c: "\ufffd" for c in range(0x80, 0xA0)})
 _TABLE.update({ord(c): "\ufffd" for c in _BIDI})
-_UNSAFE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f" + _BIDI + "]")
+_TABLE.update({ord(c): "\n" for c in _SEPARATORS})
+_UNSAFE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f" + _BIDI + _SEPARATORS + "]")
+#: What JSON output escapes beyond what `json.dumps` already does (it escapes C0 only).
+_JSON_UNSAFE = re.compile("[\x7f-\x9f" + _BIDI + _SEPARATORS + "]")
 _SPACES = re.compile(r"\s*\n\s*")
 
 
@@ -90,9 +98,52 @@ def grapheme_len(text: str) -> int:
     return count
 
 
-def fill_template(body: str, values: dict[str, str]) -> str:
-    """Replace {customer}, {agent}, {brand}; unknown {names} are left as typed."""
-    out = body
-    for key, value in values.items():
-        out = out.replace("{" + key + "}", value)
-    return out
+_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+
+
+def fill_template(body: str, values: dict[str, Any],
+                  encode: Callable[[Any], str] | None = None) -> str:
+    """Replace {customer}, {agent}, {brand}, ... in one pass; unknown {names} stay as typed.
+
+    One pass: a value that itself contains `{text}` is not filled again (a reason typed as
+    "{text}" must not receive the customer's message). Values are untrusted (a customer's
+    display name): control and bidi characters are neutralised and the value folded onto
+    one line before it is placed, so a template can never carry an escape sequence.
+
+    Args:
+        encode: applied to each cleaned value (e.g. JSON string escaping for webhook bodies);
+            with it, values keep their line breaks (the encoding carries them safely).
+    """
+    def one(match: re.Match[str]) -> str:
+        key = match.group(1)
+        if key not in values:
+            return match.group(0)
+        value = values[key]
+        if encode is None:
+            return clean_line(str(value))
+        return encode(clean(value) if isinstance(value, str) else value)
+
+    return _PLACEHOLDER.sub(one, body)
+
+
+def safe_json(data: Any, indent: int | None = 1) -> str:
+    """JSON for a terminal or a pipe: UTF-8 kept readable, every control and bidi character
+    escaped as \\uXXXX (json.dumps leaves DEL, C1, bidi overrides and U+2028/9 raw).
+
+    Outside strings JSON is ASCII punctuation, so escaping these characters anywhere in the
+    output only ever touches string contents.
+    """
+    text = json.dumps(data, ensure_ascii=False, indent=indent)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
+
+
+#: Spreadsheet programs run a cell that starts with one of these as a formula.
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: Any) -> Any:
+    """A CSV cell: text cleaned onto one line and kept from being read as a formula."""
+    if not isinstance(value, str):
+        return value
+    text = clean_line(value)
+    return "'" + text if text.startswith(_FORMULA) else text

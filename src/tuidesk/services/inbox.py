@@ -18,6 +18,7 @@ from tuidesk.models import (
     Status,
 )
 from tuidesk.services.clock import Clock, system_clock
+from tuidesk.services.display import fill_template, safe_json
 from tuidesk.services.priority import SlaPolicy, place
 from tuidesk.store import Store
 
@@ -208,8 +209,6 @@ class InboxService:
                       {"escalation_id": esc, "target": target, "reason": reason})
         if spec is None or not spec.holding_reply:
             return ""
-        from tuidesk.services.display import fill_template
-
         return fill_template(spec.holding_reply, self.template_values(conversation_id))
 
     def close_escalation(self, conversation_id: int, outcome: str = "answered") -> None:
@@ -392,20 +391,16 @@ class InboxService:
 def webhook_body(spec: EscalationTarget, conversation_id: int, reason: str, agent: str,
                  conv: Conversation | None) -> str:
     """The JSON sent to an external system; template values are JSON-escaped."""
-    import json
-
     last_in = [m for m in (conv.messages if conv else ()) if m.direction == "in"]
     values = {"conversation_id": conversation_id, "reason": reason, "agent": agent,
               "target": spec.name, "customer": conv.row.customer if conv else "",
               "text": last_in[-1].text if last_in else "",
               "url": (last_in[-1].url or "") if last_in else ""}
     if not spec.body:
-        return json.dumps(values)
-    body = spec.body
-    for key, value in values.items():
-        body = body.replace("{" + key + "}", json.dumps(value)[1:-1]
-                            if isinstance(value, str) else json.dumps(value))
-    return body
+        return safe_json(values, indent=None)
+    # One pass: a reason typed as "{text}" stays that text, it is not filled again.
+    return fill_template(spec.body, values, encode=lambda v: safe_json(v, indent=None)[1:-1]
+                         if isinstance(v, str) else safe_json(v, indent=None))
 
 
 class SearchHits:

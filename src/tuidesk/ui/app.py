@@ -7,11 +7,13 @@ from collections.abc import Iterable
 from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from tuidesk.errors import TuideskError
 from tuidesk.services import Services
+from tuidesk.services.display import clean, clean_line
 from tuidesk.ui.messages import SyncFinished
 from tuidesk.ui.screens.queue import QueueScreen
 
@@ -36,6 +38,13 @@ class TuideskApp(App[None]):
         if self.services.sync is not None:
             self.set_interval(self.services.settings.sync_interval, self.action_sync)
             self.call_later(self.action_sync)
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = False) -> None:
+        """Every toast is literal text with controls neutralised: messages quote servers,
+        customers and files. Markup is off whatever the caller asks."""
+        super().notify(clean(message), title=clean_line(title), severity=severity,
+                       timeout=timeout, markup=False)
 
     async def on_unmount(self) -> None:
         await self.services.aclose()

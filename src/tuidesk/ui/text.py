@@ -17,8 +17,12 @@ def safe_line(text: str, style: str = "") -> Content:
 
 
 def join(*parts: Content | str | tuple[str, str]) -> Content:
-    """Assemble trusted labels (str, style tuples) with already-safe Content pieces.
+    """Assemble labels (str, (str, style) tuples) with already-safe Content pieces.
 
-    Plain `str` parts must be our own text; untrusted text goes through `safe` first.
+    Plain `str` parts are cleaned too: a label built with an f-string from a stored value
+    (a network name, a status) is as untrusted as the message itself. Content.assemble never
+    parses str parts as markup.
     """
-    return Content.assemble(*parts)
+    return Content.assemble(*(
+        clean(p) if isinstance(p, str) else (clean(p[0]), p[1]) if isinstance(p, tuple) else p
+        for p in parts))

@@ -217,7 +217,7 @@ class QueueList(ScrollView, can_focus=True):
         return [
             Segment(MARK.get(row.priority, " "), style + mark_style if mark_style else style),
             Segment(due.rjust(9), style + comp("queue-list--overdue") if overdue else dim),
-            Segment(" " + NET.get(row.network, row.network[:2].upper()) + " ", dim),
+            Segment(" " + NET.get(row.network, clean_line(row.network[:2].upper())) + " ", dim),
             Segment(fit(who, who_w) + " ", style),
             Segment(fit(channel + clean_line(row.preview), preview_w) + " ", style),
             Segment(fit(row.status, status_w) + " ", dim),
