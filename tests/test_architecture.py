@@ -46,3 +46,23 @@ def test_ui_plain_strings_never_reach_widgets_as_markup() -> None:
             if re.search(r"markup\s*=\s*True|Text\.from_markup|\[@click", code):
                 offenders.append(f"{path.relative_to(SRC)}:{number}: {line.strip()}")
     assert offenders == []
+
+
+def test_every_screen_and_widget_is_guarded() -> None:
+    """A TuideskError in any of our screens or widgets is a toast, not the end of the app."""
+    import importlib
+    import pkgutil
+
+    from textual.message_pump import MessagePump
+
+    import tuidesk.ui
+    from tuidesk.ui.guard import Guarded
+
+    unguarded = []
+    for info in pkgutil.walk_packages(tuidesk.ui.__path__, "tuidesk.ui."):
+        module = importlib.import_module(info.name)
+        for obj in vars(module).values():
+            if (isinstance(obj, type) and issubclass(obj, MessagePump)
+                    and obj.__module__ == module.__name__ and not issubclass(obj, Guarded)):
+                unguarded.append(f"{module.__name__}.{obj.__name__}")
+    assert unguarded == []

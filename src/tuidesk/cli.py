@@ -1,7 +1,8 @@
 """Provides the `tuidesk` command line and the composition root (make_app).
 
 Exit codes: 0 done; 1 done, but some input rows failed; 2 usage error; 3 cannot proceed
-(database, config or file error, message on stderr).
+(database, config or file error, message on stderr); 4 crashed (a bug: one line on stderr,
+the traceback, without local variables, in crash.log in the user state dir).
 """
 
 from __future__ import annotations
@@ -53,7 +54,8 @@ def _parser() -> argparse.ArgumentParser:
         prog="tuidesk", parents=[_common(None)],
         description="A terminal help desk for social-media customer care. "
                     "Without a command, opens the app on the database.",
-        epilog="Exit codes: 0 ok, 1 some input rows failed, 2 usage error, 3 error.")
+        epilog="Exit codes: 0 ok, 1 some input rows failed, 2 usage error, 3 error, "
+               "4 crashed (see crash.log in the user state dir).")
     p.add_argument("--version", action="version", version=f"tuidesk {__version__}")
     p.add_argument("--demo", action="store_true", help="same as `tuidesk demo`")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
@@ -252,8 +254,9 @@ def main(argv: Sequence[str] | None = None, clock: Clock = system_clock) -> int:
                 from tuidesk.cli_report import cmd_report
 
                 return cmd_report(args, services)
-            make_app(services).run()
-            return EXIT_OK
+            app = make_app(services)
+            app.run()
+            return app.return_code or EXIT_OK
         finally:
             services.close()
     except TuideskError as exc:
@@ -267,3 +270,8 @@ def main(argv: Sequence[str] | None = None, clock: Clock = system_clock) -> int:
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
+    except Exception as exc:  # noqa: BLE001 - a bug: one line here, the stack in crash.log
+        from tuidesk import crash
+
+        err(crash.summary(exc, crash.record(exc)))
+        return crash.EXIT_CRASH

@@ -15,6 +15,11 @@ def data_dir() -> Path:
     return Path(platformdirs.user_data_dir(APP))
 
 
+def state_dir() -> Path:
+    """The user state directory (holds crash.log)."""
+    return Path(platformdirs.user_state_dir(APP))
+
+
 def config_file() -> Path:
     """The config file: `TUIDESK_CONFIG_FILE` or `<user config dir>/config.toml`."""
     env = os.environ.get("TUIDESK_CONFIG_FILE")

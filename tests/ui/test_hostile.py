@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-import select
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 from textual.widgets import Static
 
+from pty_app import run_in_pty
 from support import NOW, queue_screen, settle
 from tuidesk.cli import make_app
 from tuidesk.config import Settings
@@ -100,45 +98,11 @@ async def test_hostile_text_shows_literally(hostile_services: Services) -> None:
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
 def test_hostile_text_never_reaches_the_terminal(hostile_services: Services) -> None:
     """Run the real app in a pseudo-terminal and read every byte it writes."""
-    import fcntl
-    import pty
-    import struct
-    import termios
-
     db = hostile_services.db_path
     hostile_services.close()
-    master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
-    env = os.environ | {"TERM": "xterm-256color", "COLUMNS": "100", "LINES": "30"}
-    proc = subprocess.Popen([sys.executable, "-m", "tuidesk", "--db", db],
-                            stdin=slave, stdout=slave, stderr=slave, env=env,
-                            close_fds=True, start_new_session=True)
-    os.close(slave)
-    out = bytearray()
-
-    def pump(seconds: float) -> None:
-        end = time.monotonic() + seconds
-        while time.monotonic() < end:
-            ready, _, _ = select.select([master], [], [], 0.1)
-            if ready:
-                try:
-                    out.extend(os.read(master, 65536))
-                except OSError:
-                    return
-
-    try:
-        pump(4.0)
-        for key in b"jjjjjjjj":
-            os.write(master, bytes([key]))
-            pump(0.3)
-        os.write(master, b"q")
-        pump(2.0)
-        proc.wait(timeout=10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        os.close(master)
-    assert proc.returncode == 0
+    out, code = run_in_pty([sys.executable, "-m", "tuidesk", "--db", db], dict(os.environ),
+                           keys=b"jjjjjjjjq")
+    assert code == 0
     assert b"click me" in out  # the hostile rows were on screen
     assert b"\x1b]52" not in out  # no clipboard write
     assert b"pwned" not in out or b"\x1b]0;pwned" not in out  # no title change

@@ -106,13 +106,50 @@ def raise_for(response: httpx.Response, body: bytes, now: Callable[[], float]) -
 
 @asynccontextmanager
 async def map_http_errors(label: str) -> AsyncIterator[None]:
-    """Transport failures become TransientError (`from exc`), with a short label."""
+    """Every httpx failure becomes one of ours (`from exc`), with a short label.
+
+    httpx raises some errors outside its HTTPError tree (InvalidURL for a server's
+    `Link: <http://[::1>`, CookieConflict); one escaping here once crashed the app with a
+    traceback that showed the Authorization header. Nothing from httpx passes this point.
+    """
     try:
         yield
     except httpx.TimeoutException as exc:
         raise TransientError(f"{label}: timed out") from exc
     except httpx.TransportError as exc:
         raise TransientError(f"{label}: {type(exc).__name__}: {exc}") from exc
+    except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
+        raise RemoteError(f"{label}: the server gave an unusable URL ({exc})") from exc
+    except (httpx.HTTPError, httpx.StreamError, httpx.CookieConflict) as exc:
+        raise TransientError(f"{label}: {type(exc).__name__}: {exc}") from exc
+
+
+def origin(url: str | httpx.URL) -> tuple[str, str, int | None]:
+    """(scheme, host, port) of a URL, the unit a credential belongs to.
+
+    Raises:
+        RemoteError: the URL cannot be parsed.
+    """
+    try:
+        u = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError) as exc:
+        raise RemoteError(f"unusable URL from the server: {exc}") from exc
+    return u.scheme, u.host, u.port
+
+
+def same_origin_link(response: httpx.Response, rel: str, base: str) -> str | None:
+    """The `Link` header's URL for `rel`, only if it stays on our server.
+
+    A pagination link to another origin is never followed: the next request would carry
+    the account's token there. A malformed header counts as no link.
+    """
+    try:
+        url = response.links.get(rel, {}).get("url")
+        if url and origin(url) == origin(base):
+            return str(url)
+    except (RemoteError, httpx.HTTPError, ValueError):
+        pass
+    return None
 
 
 async def request_json(client: httpx.AsyncClient, method: str, url: str,
@@ -122,8 +159,9 @@ async def request_json(client: httpx.AsyncClient, method: str, url: str,
     Raises:
         ConnectorError subclasses for every failure mode.
     """
-    label = f"{method} {httpx.URL(url).path}"
+    label = f"{method} {url.split('?', 1)[0][:120]}"
     async with map_http_errors(label):
+        label = f"{method} {httpx.URL(url).path}"
         request = client.build_request(method, url, **kwargs)
         response = await client.send(request, stream=True)
         try:

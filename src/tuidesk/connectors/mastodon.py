@@ -14,7 +14,13 @@ from typing import Any
 import httpx
 
 from tuidesk.accounts import Account
-from tuidesk.connectors.base import html_to_text, iso_to_epoch, request_json
+from tuidesk.connectors.base import (
+    html_to_text,
+    iso_to_epoch,
+    origin,
+    request_json,
+    same_origin_link,
+)
 from tuidesk.errors import RateLimited, RemoteError
 from tuidesk.models import Delivery, FetchResult, KeywordRule, MessageIn, RemoteRef
 
@@ -52,9 +58,13 @@ class MastodonConnector:
         if self.clock() < self._blocked_until:
             raise RateLimited(f"{self.account_name}: rate limit spent",
                               retry_after=self._blocked_until - self.clock())
+        url = path if path.startswith("http") else self.base + path
+        if origin(url) != origin(self.base):
+            # The token belongs to our instance; it is never sent anywhere else.
+            raise RemoteError(f"{self.account_name}: refused to send the token to another "
+                              f"server ({origin(url)[1]})")
         headers = kwargs.pop("headers", {}) | {
             "Authorization": f"Bearer {self.account.secret.reveal()}"}
-        url = path if path.startswith("http") else self.base + path
         try:
             data, response = await request_json(self.client, method, url, self.clock,
                                                 headers=headers, **kwargs)
@@ -126,10 +136,10 @@ class MastodonConnector:
                 if isinstance(n, dict) and n.get("id"):
                     newest = _newer(newest, str(n["id"]))
             # With a cursor walk towards newer pages (rel=prev); a first sync backfills older.
-            link = response.links.get("prev" if cursor else "next")
+            link = same_origin_link(response, "prev" if cursor else "next", self.base)
             if not link or len(data) < PAGE:
                 break
-            url, page_params = link["url"], None
+            url, page_params = link, None
         messages += await self._direct_conversations()
         messages += await self._filtered_requests()
         return FetchResult(messages=messages, cursor=newest)

@@ -11,14 +11,16 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+from tuidesk import crash
 from tuidesk.errors import TuideskError
 from tuidesk.services import Services
 from tuidesk.services.display import clean, clean_line
+from tuidesk.ui.guard import Guarded
 from tuidesk.ui.messages import SyncFinished
 from tuidesk.ui.screens.queue import QueueScreen
 
 
-class TuideskApp(App[None]):
+class TuideskApp(Guarded, App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "tuidesk"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
@@ -46,6 +48,26 @@ class TuideskApp(App[None]):
         super().notify(clean(message), title=clean_line(title), severity=severity,
                        timeout=timeout, markup=False)
 
+    def _handle_exception(self, error: Exception) -> None:
+        """An error no screen handled ends the app with one line and a non-zero exit code.
+
+        Textual's own handler prints a traceback with local variables, which showed an
+        Authorization header on screen. Ours writes the stack without locals to crash.log.
+        """
+        if self._exception is None:  # lets Pilot tests re-raise it, as Textual does
+            self._exception = error
+            self._exception_event.set()
+        if isinstance(error, TuideskError):
+            self._return_code = 3
+            line = clean_line(f"tuidesk: {error.title}: {error.msg}")
+        else:
+            self._return_code = crash.EXIT_CRASH
+            line = crash.summary(error, crash.record(error))
+        from rich.text import Text
+
+        self._exit_renderables.append(Text(line))
+        self._close_messages_no_wait()
+
     async def on_unmount(self) -> None:
         await self.services.aclose()
 
@@ -72,9 +94,9 @@ class TuideskApp(App[None]):
             return
         error = event.worker.error
         if isinstance(error, TuideskError):
-            self.notify(error.msg, title=error.title, severity="error", markup=False)
+            self.notify(error.msg, title=error.title, severity="error")
         elif error is not None:
-            raise error
+            self._handle_exception(error)
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """Every queue action is also in the command palette (Ctrl+P)."""

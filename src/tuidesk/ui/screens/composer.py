@@ -16,6 +16,7 @@ from textual.widgets import Label, TextArea
 
 from tuidesk.models import LENGTH_LIMITS, ConversationRow, SavedReply
 from tuidesk.services.display import fill_template, grapheme_len
+from tuidesk.ui.guard import Guarded
 from tuidesk.ui.screens.saved_replies import SavedReplyModal
 from tuidesk.ui.text import join, safe_line
 
@@ -27,7 +28,7 @@ def reply_length(network: str, text: str) -> int:
     return grapheme_len(text) if network == "bluesky" else len(text)
 
 
-class ReplyComposerModal(ModalScreen[ReplyResult | None]):
+class ReplyComposerModal(Guarded, ModalScreen[ReplyResult | None]):
     DEFAULT_CSS = """
     ReplyComposerModal { align: center middle; }
     ReplyComposerModal > Vertical {

@@ -8,10 +8,11 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label
 
+from tuidesk.ui.guard import Guarded
 from tuidesk.ui.text import safe
 
 
-class ConfirmModal(ModalScreen[bool]):
+class ConfirmModal(Guarded, ModalScreen[bool]):
     DEFAULT_CSS = """
     ConfirmModal { align: center middle; }
     ConfirmModal > Vertical {

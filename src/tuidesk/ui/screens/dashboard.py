@@ -12,6 +12,7 @@ from textual.widgets.option_list import Option
 from tuidesk.models import VIEW_TITLES, View
 from tuidesk.services.display import rel
 from tuidesk.services.insight import Report
+from tuidesk.ui.guard import Guarded
 from tuidesk.ui.text import join, safe_line
 
 #: What a drill-down returns: a view name, ("conversation", id) or ("agent", name).
@@ -27,7 +28,7 @@ def _bar(parts: list[tuple[int, str]], width: int = 30) -> list[tuple[str, str]]
     return [("█" * round(width * n / total), style) for n, style in parts]
 
 
-class DashboardScreen(Screen[Drill]):
+class DashboardScreen(Guarded, Screen[Drill]):
     DEFAULT_CSS = """
     DashboardScreen #dash-title { height: 1; background: $panel; padding: 0 1;
         text-style: bold; }

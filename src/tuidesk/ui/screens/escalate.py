@@ -8,10 +8,12 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 
+from tuidesk.ui.guard import Guarded
+
 TARGETS = ["tier 2", "tier 3", "phone callback", "field technician", "external ticket"]
 
 
-class EscalateModal(ModalScreen[tuple[str, str] | None]):
+class EscalateModal(Guarded, ModalScreen[tuple[str, str] | None]):
     DEFAULT_CSS = """
     EscalateModal { align: center middle; }
     EscalateModal > Vertical {

@@ -8,10 +8,11 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from tuidesk.ui.guard import Guarded
 from tuidesk.ui.text import join
 
 
-class HelpModal(ModalScreen[None]):
+class HelpModal(Guarded, ModalScreen[None]):
     DEFAULT_CSS = """
     HelpModal { align: center middle; }
     HelpModal > VerticalScroll {

@@ -8,10 +8,11 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
+from tuidesk.ui.guard import Guarded
 from tuidesk.ui.text import safe
 
 
-class TextPromptModal(ModalScreen[str | None]):
+class TextPromptModal(Guarded, ModalScreen[str | None]):
     DEFAULT_CSS = """
     TextPromptModal { align: center middle; }
     TextPromptModal > Vertical {

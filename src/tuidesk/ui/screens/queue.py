@@ -18,6 +18,7 @@ from tuidesk.models import VIEW_TITLES, ConversationRow, View
 from tuidesk.services import Services
 from tuidesk.services.display import rel
 from tuidesk.services.queue_window import QueueWindow, SearchWindow
+from tuidesk.ui.guard import Guarded
 from tuidesk.ui.messages import SyncFinished
 from tuidesk.ui.screens.composer import ReplyComposerModal
 from tuidesk.ui.screens.confirm import ConfirmModal
@@ -39,7 +40,7 @@ NEEDS_ROW = {"reply", "dm", "claim", "assign", "tag", "note", "snooze", "escalat
              "reopen", "retry", "escalation_back", "promise"}
 
 
-class QueueScreen(Screen[None]):
+class QueueScreen(Guarded, Screen[None]):
     BINDINGS = [
         *[Binding(str(i + 1), f"view('{v.value}')", VIEW_TITLES[v], show=False,
                   id=f"queue.view_{v.value}") for i, v in enumerate(VIEW_ORDER)],
@@ -416,8 +417,12 @@ class QueueScreen(Screen[None]):
 
         def send(result: tuple[str, str]) -> None:
             kind = "DM" if result[1] == "direct" else "Reply"
-            self._do(self.inbox.reply, f"{kind} to #{row.id} queued in the outbox", row.id,
-                     *result)
+            if not self._do(self.inbox.reply, f"{kind} to #{row.id} queued in the outbox",
+                            row.id, *result):
+                # Nothing was queued (a full disk, a busy database): the text comes back.
+                self.app.push_screen(ReplyComposerModal(
+                    row, result[0], result[1], self.inbox.saved_replies(), values, save_draft),
+                    done)
 
         def done(result: tuple[str, str] | None) -> None:
             self.activity = "viewing"

@@ -11,10 +11,11 @@ from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from tuidesk.models import SavedReply
+from tuidesk.ui.guard import Guarded
 from tuidesk.ui.text import join, safe_line
 
 
-class SavedReplyModal(ModalScreen[SavedReply | None]):
+class SavedReplyModal(Guarded, ModalScreen[SavedReply | None]):
     DEFAULT_CSS = """
     SavedReplyModal { align: center middle; }
     SavedReplyModal > Vertical {

@@ -12,6 +12,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 
+from tuidesk.ui.guard import Guarded
+
 _REL = re.compile(r"^\+?(\d+)\s*([mhdw])$")
 
 
@@ -41,7 +43,7 @@ def presets(now: int) -> list[tuple[str, int]]:
             (f"next Monday 09:00 UTC ({monday:%a %d %b})", int(monday.timestamp()))]
 
 
-class SnoozeModal(ModalScreen[int | None]):
+class SnoozeModal(Guarded, ModalScreen[int | None]):
     DEFAULT_CSS = """
     SnoozeModal { align: center middle; }
     SnoozeModal > Vertical {

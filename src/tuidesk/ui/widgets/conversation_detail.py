@@ -13,6 +13,7 @@ from textual.widgets import Static
 from tuidesk.models import PRIORITY_NAMES, Conversation, Message
 from tuidesk.services.display import due_label, rel
 from tuidesk.services.priority import human_count
+from tuidesk.ui.guard import Guarded
 from tuidesk.ui.text import join, safe, safe_line
 
 
@@ -152,7 +153,7 @@ def render_conversation(conv: Conversation, now: int, viewers: str = "",
     return join(*parts)
 
 
-class ConversationDetail(VerticalScroll, can_focus=True):
+class ConversationDetail(Guarded, VerticalScroll, can_focus=True):
     """Scrollable detail of one conversation; `show(None)` shows a hint."""
 
     DEFAULT_CSS = """

@@ -25,6 +25,7 @@ from textual.strip import Strip
 from tuidesk.models import ConversationRow
 from tuidesk.services.display import clean_line, due_label, rel
 from tuidesk.services.priority import human_count
+from tuidesk.ui.guard import Guarded
 
 NET = {"mastodon": "MA", "bluesky": "BS", "twitter": "TW"}
 MARK = {1: "!", 2: "↑", 3: " ", 4: "↓"}
@@ -62,7 +63,7 @@ def header_text(width: int) -> str:
             + fit("AGENT", assignee) + " " + "AGE".rjust(4))
 
 
-class QueueList(ScrollView, can_focus=True):
+class QueueList(Guarded, ScrollView, can_focus=True):
     BINDINGS = [
         Binding("j,down", "cursor_down", "Down", show=False, id="queue.down"),
         Binding("k,up", "cursor_up", "Up", show=False, id="queue.up"),
