@@ -104,10 +104,39 @@ async def test_crash_while_sending_is_retried_with_the_same_key(net: Services,
     net.inbox.reply(cid, "On it!", "public")
     store = net._store
     with store.write():  # a process claims the row, posts, and dies before recording it
-        claimed = store.claim_delivery(["mastodon"], clock(), 120)
+        claimed = store.claim_delivery([("mastodon", "acme")], clock(), 120)
     await fake.post(claimed)
     assert (await net.sync.run_once()).sent == []  # not stale yet: nobody else takes it
     clock.advance(121)
     assert (await net.sync.run_once()).sent == [claimed.outbox_id]
     assert fake.post_calls == 2 and len(fake.posted) == 1  # the server saw a replay
     assert net.inbox.conversation(cid).outbox[0].state == "sent"
+
+
+async def test_a_reply_is_posted_only_by_its_own_brand(tmp_path: Path, clock: FixedClock
+                                                      ) -> None:
+    """A conversation of a brand with no account here is never posted by another brand."""
+    acme, other = FakeConnector("acme", "acme"), FakeConnector("other", "otherbrand")
+    svc = open_services(tmp_path / "b.db", Settings(agent="tester"), clock,
+                        connectors=[acme, other])
+    orphan = mention(1)
+    orphan = type(orphan)(**{**{f: getattr(orphan, f) for f in orphan.__slots__},
+                             "brand": "nobrand", "remote_id": "o1"})
+    acme.pages = [FetchResult([mention(2)], "c1")]
+    svc.ingest.ingest([orphan])
+    await svc.sync.run_once()
+    by_brand = {r.brand: r for r in svc.inbox.page("all")}
+    svc.inbox.reply(by_brand["nobrand"].id, "Hello from nobody", "public")
+    svc.inbox.reply(by_brand["acme"].id, "Hello from acme", "public")
+    report = await svc.sync.run_once()
+    assert [d.text for d in acme.posted.values()] == ["Hello from acme"]
+    assert other.posted == {} and other.post_calls == 0
+    assert len(report.sent) == 1 and report.failed == []
+    assert not svc.inbox.can_send(by_brand["nobrand"]) and svc.inbox.can_send(by_brand["acme"])
+    stuck = svc.inbox.conversation(by_brand["nobrand"].id)
+    assert [o.state for o in stuck.outbox] == ["queued"]  # waits, visibly, for its own brand
+    from tuidesk.ui.widgets.conversation_detail import render_conversation
+
+    shown = render_conversation(stuck, NOW, can_send=False).plain
+    assert "no mastodon account for @nobrand" in shown
+    svc.close()

@@ -79,7 +79,7 @@ def open_services(
                        stale_after=settings.sending_stale_after, webhooks=webhooks) \
         if connectors or webhooks else None
     if sync is not None:
-        inbox.delivery_networks = sync.networks
+        inbox.senders = sync.senders
     return Services(inbox=inbox, ingest=ingest, settings=settings, db_path=str(db_path),
                     _store=store, sync=sync, _closers=list(closers),
                     insight=InsightService(store, settings.agent, sla, clock))

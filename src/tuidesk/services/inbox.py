@@ -28,7 +28,12 @@ Key = tuple[int, int]
 class InboxService:
     """What the UI and CLI call; it never returns rows, only models."""
 
-    delivery_networks: frozenset[str] = frozenset()
+    senders: frozenset[tuple[str, str]] = frozenset()
+    """(network, brand handle) of the accounts that can post here; set by open_services."""
+
+    def can_send(self, row: ConversationRow) -> bool:
+        """Whether a reply to this conversation can be delivered by its own brand's account."""
+        return (row.network, row.brand) in self.senders
     """Networks whose outbox is delivered by a connector; replies to others stay queued."""
 
     #: Heartbeats older than this no longer count as presence.

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from tuidesk.connectors.base import Connector
-from tuidesk.errors import ConfigError, ConnectorError
+from tuidesk.errors import ConfigError, ConnectorError, RemoteError
 from tuidesk.models import Delivery, KeywordRule, SyncStatus
 from tuidesk.services.clock import Clock, system_clock
 from tuidesk.services.ingest import IngestService
@@ -59,8 +59,9 @@ class SyncService:
         self.stale_after = stale_after
 
     @property
-    def networks(self) -> frozenset[str]:
-        return frozenset(c.network for c in self.connectors.values())
+    def senders(self) -> frozenset[tuple[str, str]]:
+        """(network, brand handle) of every account here: the only brands we post as."""
+        return frozenset((c.network, c.handle) for c in self.connectors.values())
 
     def statuses(self) -> list[SyncStatus]:
         return self.store.sync_statuses()
@@ -83,17 +84,15 @@ class SyncService:
         report.fetched[name] = imported
 
     def _connector_for(self, d: Delivery) -> Connector | None:
-        same_network = [c for c in self.connectors.values() if c.network == d.network]
-        for c in same_network:
-            if c.handle == d.brand:
-                return c
-        return same_network[0] if same_network else None
+        """The brand's own account, never another brand's on the same network."""
+        return next((c for c in self.connectors.values()
+                     if c.network == d.network and c.handle == d.brand), None)
 
     async def deliver_due(self, report: SyncReport, limit: int = 50,
                           on_claimed: Callable[[Delivery], None] | None = None) -> None:
         for _ in range(limit):
             with self.store.write():
-                d = self.store.claim_delivery(sorted(self.networks), self.clock(),
+                d = self.store.claim_delivery(sorted(self.senders), self.clock(),
                                               self.stale_after)
             if d is None:
                 return
@@ -101,8 +100,9 @@ class SyncService:
                 on_claimed(d)
             connector = self._connector_for(d)
             try:
-                if connector is None:
-                    raise ConnectorError(f"no {d.network} account configured")
+                if connector is None:  # claimed only for our senders: the account went away
+                    raise RemoteError(f"No {d.network} account for @{d.brand} is configured "
+                                      "here; add it (tuidesk account add) and retry.")
                 ref = await connector.post(d)
             except ConnectorError as exc:
                 now = self.clock()

@@ -45,28 +45,33 @@ class DeliveryMixin:
 
     # -- outbox ----------------------------------------------------------------------------
 
-    def claim_delivery(self, networks: Sequence[str], now: int, stale_after: int
+    def claim_delivery(self, senders: Sequence[tuple[str, str]], now: int, stale_after: int
                        ) -> Delivery | None:
         """Atomically move one due reply to 'sending' and return it (None if nothing is due).
 
+        Only replies whose conversation's brand is one of `senders` ((network, handle) of the
+        accounts this process holds) are taken: a reply is posted by its own brand or not at
+        all, and one no account here can send stays queued for a process that can.
         A row left in 'sending' by a process that died is taken again once `stale_after`
         seconds have passed; it keeps its idempotency key, so the server sees a retry.
         """
-        if not networks:
+        if not senders:
             return None
-        marks = ",".join("?" * len(networks))
+        pairs = ",".join("(?, ?)" for _ in senders)
         rows = self._q(
             f"""
             UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at = ?
             WHERE id = (
-                SELECT id FROM outbox
-                WHERE network IN ({marks}) AND (
-                    (state = 'queued' AND coalesce(next_attempt_at, 0) <= ?)
-                    OR (state = 'sending' AND updated_at <= ?))
-                ORDER BY id LIMIT 1)
+                SELECT o.id FROM outbox o
+                JOIN conversations c ON c.id = o.conversation_id
+                JOIN brands b ON b.id = c.brand_id
+                WHERE (o.network, b.handle) IN (VALUES {pairs}) AND (
+                    (o.state = 'queued' AND coalesce(o.next_attempt_at, 0) <= ?)
+                    OR (o.state = 'sending' AND o.updated_at <= ?))
+                ORDER BY o.id LIMIT 1)
             RETURNING id
             """,
-            (now, *networks, now, now - stale_after))
+            (now, *[v for pair in senders for v in pair], now, now - stale_after))
         if not rows:
             return None
         return self.delivery(int(rows[0][0]))

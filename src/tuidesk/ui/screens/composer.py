@@ -51,7 +51,7 @@ class ReplyComposerModal(Guarded, ModalScreen[ReplyResult | None]):
 
     def __init__(self, row: ConversationRow, text: str, visibility: str,
                  saved: list[SavedReply], values: dict[str, str],
-                 on_draft: Callable[[str, str], None]) -> None:
+                 on_draft: Callable[[str, str], None], can_send: bool = True) -> None:
         super().__init__()
         self.row = row
         self.initial = text
@@ -59,6 +59,8 @@ class ReplyComposerModal(Guarded, ModalScreen[ReplyResult | None]):
         self.saved = saved
         self.values = values
         self.on_draft = on_draft
+        self.can_send = can_send
+        """False when no account of this conversation's own brand is configured here."""
         self.limit = LENGTH_LIMITS.get(row.network, LENGTH_LIMITS["other"])
         self._last_saved = (text, visibility)
 
@@ -90,6 +92,9 @@ class ReplyComposerModal(Guarded, ModalScreen[ReplyResult | None]):
         mode = "DM (private)" if self.visibility == "direct" else "Public reply"
         if self.visibility == "direct" and self.row.network == "bluesky":
             mode += " - Bluesky DMs are not supported yet: this would fail"
+        if not self.can_send:
+            mode += (f" - no {self.row.network} account for @{self.row.brand} here: "
+                     "it will wait in the outbox")
         self.query_one("#composer-mode", Label).update(mode)
         n = reply_length(self.row.network, self.text)
         unit = "graphemes" if self.row.network == "bluesky" else "chars"

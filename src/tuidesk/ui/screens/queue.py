@@ -203,7 +203,8 @@ class QueueScreen(Guarded, Screen[None]):
         conv = self.inbox.conversation(row.id) if row is not None else None
         viewers = self.inbox.presence(row.id) if row is not None else ""
         self.query_one(ConversationDetail).show(conv, viewers,
-                                                deliverable=self.inbox.delivery_networks)
+                                                can_send=row is not None
+                                                and self.inbox.can_send(row))
         if row is not None and row.id != self._presence_id:
             self._presence_id = row.id
             self._selected_at = self.inbox.clock()
@@ -421,7 +422,8 @@ class QueueScreen(Guarded, Screen[None]):
                             row.id, *result):
                 # Nothing was queued (a full disk, a busy database): the text comes back.
                 self.app.push_screen(ReplyComposerModal(
-                    row, result[0], result[1], self.inbox.saved_replies(), values, save_draft),
+                    row, result[0], result[1], self.inbox.saved_replies(), values, save_draft,
+                    self.inbox.can_send(row)),
                     done)
 
         def done(result: tuple[str, str] | None) -> None:
@@ -451,7 +453,8 @@ class QueueScreen(Guarded, Screen[None]):
         self.activity = "drafting"
         self._heartbeat()
         self.app.push_screen(ReplyComposerModal(row, text, vis, self.inbox.saved_replies(),
-                                                values, save_draft), done)
+                                                values, save_draft,
+                                                self.inbox.can_send(row)), done)
 
     def action_retry(self) -> None:
         row = self.selected

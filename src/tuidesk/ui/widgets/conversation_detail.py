@@ -46,7 +46,7 @@ def _indent(text: str) -> str:
 
 
 def render_conversation(conv: Conversation, now: int, viewers: str = "",
-                        deliverable: frozenset[str] = frozenset()) -> Content:
+                        can_send: bool = False) -> Content:
     """Everything an agent must know before answering, as one block of literal text."""
     row, cust = conv.row, conv.customer
     parts: list[Content | str | tuple[str, str]] = []
@@ -94,9 +94,11 @@ def render_conversation(conv: Conversation, now: int, viewers: str = "",
             parts.append(join((f"{mark} {kind} by ", "bold"), safe_line(o.agent),
                               (f" {_ago(o.created_at, now)}", "$text-muted"), "\n",
                               safe(_indent(o.text)), "\n"))
-            if o.state == "queued" and o.network not in deliverable:
-                parts.append((f"   no {o.network} connector configured: the reply stays "
-                              "queued until one delivers it\n", "$warning"))
+            if o.state == "queued" and not can_send:
+                parts.append((f"   cannot be delivered here: no {row.network} account for "
+                              f"@{row.brand} is configured (tuidesk account add); it waits "
+                              "in the outbox, and no other brand's account will post it\n",
+                              "$warning"))
             if o.last_error:
                 parts.append(join(("   error: ", "$error"), safe_line(o.last_error), "\n"))
     if conv.commitments:
@@ -170,8 +172,8 @@ class ConversationDetail(Guarded, VerticalScroll, can_focus=True):
         yield self.body
 
     def show(self, conv: Conversation | None, viewers: str = "",
-             deliverable: frozenset[str] = frozenset()) -> None:
+             can_send: bool = False) -> None:
         if conv is None:
             self.body.update("Nothing selected.")
         else:
-            self.body.update(render_conversation(conv, self.now(), viewers, deliverable))
+            self.body.update(render_conversation(conv, self.now(), viewers, can_send))
