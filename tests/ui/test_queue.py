@@ -216,7 +216,7 @@ async def test_reply_with_saved_reply_goes_to_outbox(app: TuideskApp,
         move_to(app, cid)
         await settle(pilot)
         assert "queued DM by tester" in detail_text(app)
-        assert "stays queued until one delivers it" in detail_text(app)
+        assert "cannot be delivered here: no mastodon account for" in detail_text(app)
 
 
 async def test_composer_draft_survives_close(app: TuideskApp, demo_services: Services) -> None:

@@ -73,6 +73,11 @@ class ReplyComposerModal(Guarded, ModalScreen[ReplyResult | None]):
             with Horizontal(id="composer-bar"):
                 yield Label("", id="composer-mode", markup=False)
                 yield Label("", id="composer-count", markup=False)
+            if not self.can_send:
+                yield Label(join(("No account for ", "$warning"),
+                                 safe_line("@" + self.row.brand, "$warning"),
+                                 (" here: it waits in the outbox.", "$warning")),
+                            id="composer-notice")
             yield Label("", classes="error", id="composer-error", markup=False)
             yield Label("Ctrl+S send · Ctrl+T public/DM · Ctrl+R saved reply · Esc keep draft",
                         classes="hint", markup=False)
@@ -92,9 +97,7 @@ class ReplyComposerModal(Guarded, ModalScreen[ReplyResult | None]):
         mode = "DM (private)" if self.visibility == "direct" else "Public reply"
         if self.visibility == "direct" and self.row.network == "bluesky":
             mode += " - Bluesky DMs are not supported yet: this would fail"
-        if not self.can_send:
-            mode += (f" - no {self.row.network} account for @{self.row.brand} here: "
-                     "it will wait in the outbox")
+
         self.query_one("#composer-mode", Label).update(mode)
         n = reply_length(self.row.network, self.text)
         unit = "graphemes" if self.row.network == "bluesky" else "chars"
