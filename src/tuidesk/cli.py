@@ -11,7 +11,6 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +23,7 @@ from tuidesk.paths import default_db_path, demo_db_path
 from tuidesk.services import Services, open_services
 from tuidesk.services.clock import Clock, system_clock
 from tuidesk.services.demo import seed_demo
+from tuidesk.services.display import utc_time
 
 if TYPE_CHECKING:
     from tuidesk.ui.app import TuideskApp
@@ -97,7 +97,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _iso(ts: int | None) -> str | None:
-    return None if ts is None else datetime.fromtimestamp(ts, UTC).isoformat()
+    return None if ts is None else utc_time(ts)
 
 
 def _settings(args: argparse.Namespace) -> Settings:

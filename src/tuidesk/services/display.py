@@ -58,6 +58,21 @@ def rel(seconds: int) -> str:
     return f"{s // (86400 * 365)}y"
 
 
+def utc_time(ts: int, fmt: str | None = None) -> str:
+    """A stored Unix time as UTC text (ISO 8601 by default); '?' for one no calendar holds.
+
+    Imports refuse such times now; a database written before that may still hold one, and
+    it must not take the app down for every agent (`year 58692 is out of range`).
+    """
+    from datetime import UTC, datetime
+
+    try:
+        dt = datetime.fromtimestamp(ts, UTC)
+    except (OverflowError, OSError, ValueError):
+        return "?"
+    return dt.isoformat() if fmt is None else dt.strftime(fmt)
+
+
 def due_label(due_at: int | None, now: int) -> tuple[str, bool]:
     """('in 20m' | '3h over' | '', overdue?)."""
     if due_at is None:

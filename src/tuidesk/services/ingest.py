@@ -3,35 +3,78 @@
 from __future__ import annotations
 
 import gc
-import io
+import itertools
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
-from pathlib import Path
 from typing import IO, Any
 
 from tuidesk.errors import ImportFailed
 from tuidesk.models import ImportReport, MessageIn
 from tuidesk.services.clock import Clock, system_clock
-from tuidesk.services.parsers import MENTION, parse_jsonl, parse_twcs, sniff_format
+from tuidesk.services.parsers import (
+    MAX_FOLLOWERS,
+    MAX_TIME,
+    MENTION,
+    MIN_TIME,
+    NETWORK_NAME,
+    decode_lines,
+    parse_jsonl,
+    parse_twcs,
+    sniff_format,
+)
 from tuidesk.services.priority import SlaPolicy, derive_after_messages
 from tuidesk.services.sentiment import sentiment
 from tuidesk.store import Store
 
 Progress = Callable[[int, int], None]
 BATCH = 20_000
+#: Stored message text is cut here (no network posts more: Mastodon allows 500 characters by
+#: default, Bluesky 300 graphemes, X 25,000). The full text is kept in message_originals.
+MAX_TEXT = 32_000
 
 
-def open_text(path: str) -> IO[str]:
-    """Open a file (or '-' for stdin) as UTF-8 text that splits lines on LF only."""
+def normalise(messages: Sequence[MessageIn]
+              ) -> tuple[list[MessageIn], list[tuple[str, str, str]], list[tuple[int, str]]]:
+    """What every source's messages pass before they are stored (import, sync, demo).
+
+    Returns:
+        (messages to store, originals of cut texts as (network, remote_id, text),
+         problems as (index in `messages`, reason): refused rows and repairs, which say so).
+    """
+    kept: list[MessageIn] = []
+    originals: list[tuple[str, str, str]] = []
+    problems: list[tuple[int, str]] = []
+    for i, m in enumerate(messages):
+        if not NETWORK_NAME.fullmatch(m.network) or not m.remote_id or len(m.remote_id) > 512:
+            problems.append((i, f"refused: network {m.network[:32]!r} / id is not valid"))
+            continue
+        if not MIN_TIME <= m.created_at < MAX_TIME:
+            problems.append((i, f"refused: created_at {m.created_at} is outside "
+                                "2000-01-01..2100-01-01"))
+            continue
+        if m.followers is not None and not 0 <= m.followers <= MAX_FOLLOWERS:
+            m = replace(m, followers=None)
+        if len(m.text) > MAX_TEXT:
+            originals.append((m.network, m.remote_id, m.text))
+            problems.append((i, f"repaired: text of {len(m.text):,} characters cut to "
+                                f"{MAX_TEXT:,} for display (the full text is kept)"))
+            m = replace(m, text=m.text[:MAX_TEXT] + f"\n[… cut at {MAX_TEXT:,} of "
+                                                    f"{len(m.text):,} characters]")
+        kept.append(m)
+    return kept, originals, problems
+
+
+def open_bytes(path: str) -> IO[bytes]:
+    """Open a file (or '-' for stdin) for reading lines as bytes (decoded by the parser,
+    which reports each line whose UTF-8 is invalid)."""
     if path == "-":
-        return io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace",
-                                newline="\n")
+        return sys.stdin.buffer
     try:
-        return open(path, encoding="utf-8-sig", errors="replace", newline="\n")  # noqa: SIM115
+        return open(path, "rb")  # noqa: SIM115
     except OSError as exc:
         raise ImportFailed(f"Cannot read {path}: {exc.strerror}") from exc
 
@@ -158,27 +201,30 @@ class IngestService:
             ImportFailed: the file cannot be read at all.
         """
         started = time.perf_counter()
-        with open_text(path) as stream:
-            first = stream.readline()
-            rest = [first] if first else []
+        notes: list[tuple[int, str]] = []
+        with open_bytes(path) as stream:
+            lines = decode_lines(stream, notes)
+            first = next(lines, "")
             fmt = sniff_format(first)
-            lines = _chain(rest, stream)
-            notes: list[tuple[int, str]] = []
+            lines = itertools.chain([first] if first else [], lines)
             parsed = parse_jsonl(lines) if fmt == "jsonl" else parse_twcs(lines, notes)
             good: list[MessageIn] = []
+            good_lines: list[int] = []
             errors: list[tuple[int, str]] = []
             for line, item in parsed:
                 if isinstance(item, str):
                     errors.append((line, item))
                 else:
                     good.append(item)
+                    good_lines.append(line)
         if fmt == "twcs" and not good and errors and errors[0][0] == 1:
             raise ImportFailed(f"{path}: {errors[0][1]}")
-        report = self.ingest(good, progress=progress, twcs=fmt == "twcs")
-        self._log_import(agent, path, report, len(errors))
-        return replace(report, failed=len(errors), errors=errors + [
-            (n, f"repaired: {msg}") for n, msg in notes],
-            seconds=time.perf_counter() - started)
+        report = self.ingest(good, progress=progress, twcs=fmt == "twcs", lines=good_lines)
+        refused = [e for e in report.errors if e[1].startswith("refused")]
+        self._log_import(agent, path, report, len(errors) + len(refused))
+        problems = sorted(errors + report.errors + [(n, f"repaired: {msg}") for n, msg in notes])
+        return replace(report, failed=len(errors) + len(refused), errors=problems,
+                       seconds=time.perf_counter() - started)
 
     def _log_import(self, agent: str, path: str, report: ImportReport, failed: int) -> None:
         with self.store.write():
@@ -187,15 +233,22 @@ class IngestService:
                 "failed": failed}, self.clock())
 
     def ingest(self, messages: Sequence[MessageIn], progress: Progress | None = None,
-               twcs: bool = False) -> ImportReport:
+               twcs: bool = False, lines: Sequence[int] | None = None) -> ImportReport:
         """Store messages in one write transaction; re-ingesting adds nothing.
 
         People and conversations are upserted in batches (one executemany each, ids read
         back with one join), so the cost per message stays close to a plain insert.
+
+        Args:
+            lines: the source line of each message, to name it in the report's errors.
         """
         started = time.perf_counter()
         store = self.store
         imported = 0
+        given = len(messages)
+        messages, originals, problems = normalise(messages)
+        where = (lambda i: lines[i]) if lines is not None else (lambda i: 0)  # noqa: E731
+        errors = [(where(i), reason) for i, reason in problems]
         with _gc_paused(), store.write():
             before_id = store.max_message_id()
             msgs = resolve_threads(messages, store.thread_key_of)
@@ -260,14 +313,17 @@ class IngestService:
                     for m in msgs[start:start + BATCH])
                 if progress:
                     progress(min(start + BATCH, total), total)
+            if originals:
+                store.keep_originals(originals)
             store.index_messages_after(before_id)
             touched = store.conversations_with_messages_after(before_id)
             known = set(existing.values())
             self._rederive([cid for cid in touched if cid in known])
         if imported > 20_000:
             store.checkpoint()  # do not leave the next process a large WAL to replay
+        refused = given - len(messages)
         return ImportReport(imported=imported, skipped=len(messages) - imported,
-                            conversations=len(conv_ids),
+                            failed=refused, errors=errors, conversations=len(conv_ids),
                             seconds=time.perf_counter() - started)
 
     def _insert_new(self, keys: list[tuple[str, str]],
@@ -331,10 +387,3 @@ class IngestService:
         self.store.apply_states(derive_after_messages(i, self.sla) for i in inputs)
 
 
-def _chain(first: list[str], rest: Iterable[str]) -> Iterable[str]:
-    yield from first
-    yield from rest
-
-
-def import_path_exists(path: str) -> bool:
-    return path == "-" or Path(path).exists()

@@ -334,6 +334,22 @@ class Store(QueriesMixin, ActionsMixin, DeliveryMixin, TeamMixin, ReportsMixin):
         )
         return conn.total_changes - before
 
+    def keep_originals(self, originals: Sequence[tuple[str, str, str]]) -> None:
+        """Keep the full text of messages whose stored text was cut.
+
+        Args:
+            originals: (network, remote_id, full text).
+        """
+        self.db.conn.executemany(
+            "INSERT OR IGNORE INTO message_originals (message_id, text) "
+            "SELECT id, ? FROM messages WHERE network = ? AND remote_id = ?",
+            [(text, net, rid) for net, rid, text in originals])
+
+    def original_text(self, message_id: int) -> str | None:
+        value = self._one("SELECT text FROM message_originals WHERE message_id = ?",
+                          (message_id,))
+        return None if value is None else str(value)
+
     def index_messages_after(self, message_id: int) -> None:
         """Add messages with id > message_id to the full-text index in one statement."""
         self.db.execute(

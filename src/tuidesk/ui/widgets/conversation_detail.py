@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
 from tuidesk.models import PRIORITY_NAMES, Conversation, Message
-from tuidesk.services.display import due_label, rel
+from tuidesk.services.display import due_label, rel, utc_time
 from tuidesk.services.priority import human_count
 from tuidesk.ui.guard import Guarded
 from tuidesk.ui.text import join, safe, safe_line
@@ -22,7 +21,7 @@ def _ago(ts: int, now: int) -> str:
 
 
 def _date(ts: int) -> str:
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M")
+    return utc_time(ts, "%Y-%m-%d %H:%M")
 
 
 def _rule(title: str) -> Content:
