@@ -9,16 +9,29 @@ import argparse
 import asyncio
 import getpass
 import os
+import re
 import sys
 from dataclasses import replace
 
-from tuidesk.accounts import Account, Secret, describe, load_accounts, save_accounts
+from tuidesk.accounts import (
+    ACCOUNT_NAME,
+    Account,
+    Secret,
+    add_account,
+    clean_secret,
+    describe,
+    load_accounts,
+    remove_account,
+)
 from tuidesk.cli_output import err, out, out_json
+from tuidesk.config import check_url
 from tuidesk.errors import ConfigError, ConnectorError
 from tuidesk.models import KeywordRule
 
 SECRET_ENV = {"mastodon": "TUIDESK_MASTODON_TOKEN", "bluesky": "TUIDESK_BLUESKY_PASSWORD"}
 SEVERITIES = {"low": 1, "medium": 2, "high": 3}
+#: A Mastodon acct or Bluesky handle: visible characters only.
+ACCOUNT_HANDLE = re.compile(r"@?[A-Za-z0-9][A-Za-z0-9_.@-]{0,252}")
 
 
 def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -63,11 +76,11 @@ def _rules(values: list[str], name: str) -> tuple[KeywordRule, ...]:
 def _secret(network: str) -> Secret:
     env = os.environ.get(SECRET_ENV[network])
     if env:
-        return Secret(env)
+        return Secret(clean_secret(env))
     if not sys.stdin.isatty():
         raise ConfigError(f"Set ${SECRET_ENV[network]} (stdin is not a terminal to ask on).")
     what = "Access token" if network == "mastodon" else "App password"
-    return Secret(getpass.getpass(f"{what} (input hidden): "))
+    return Secret(clean_secret(getpass.getpass(f"{what} (input hidden): ")))
 
 
 async def _verify(account: Account) -> str:
@@ -78,7 +91,14 @@ async def _verify(account: Account) -> str:
 
 
 def cmd_account(args: argparse.Namespace) -> int:
-    accounts = load_accounts()
+    if args.account_command == "remove":
+        # Works even when another entry of the file is bad: only this one is touched.
+        if not remove_account(args.name):
+            err(f"tuidesk: no account named {args.name!r}")
+            return 2
+        out(f"removed {args.name}")
+        return 0
+    accounts = load_accounts() if args.account_command != "add" else {}
     if args.account_command == "list":
         rows = describe(accounts)
         if args.json:
@@ -88,13 +108,6 @@ def cmd_account(args: argparse.Namespace) -> int:
                 out("  ".join(str(r.get(k, "")) for k in
                                 ("name", "network", "handle", "base_url", "secret")))
         return 0
-    if args.account_command == "remove":
-        if accounts.pop(args.name, None) is None:
-            err(f"tuidesk: no account named {args.name!r}")
-            return 2
-        save_accounts(accounts)
-        out(f"removed {args.name}")
-        return 0
     if args.account_command == "test":
         if args.name not in accounts:
             err(f"tuidesk: no account named {args.name!r}")
@@ -102,7 +115,11 @@ def cmd_account(args: argparse.Namespace) -> int:
         handle = asyncio.run(_verify(accounts[args.name]))
         out(f"{args.name}: ok, signed in as {handle}")
         return 0
-    # add
+    # add: every value is checked before anything is written or sent
+    if args.name and not ACCOUNT_NAME.fullmatch(args.name):
+        err(f"tuidesk: --name {args.name!r}: use letters, digits, '.', '_' or '-' "
+            "(at most 64), like acme-mastodon")
+        return 2
     if args.network == "mastodon":
         if not args.instance:
             err("tuidesk: mastodon needs --instance URL")
@@ -113,6 +130,15 @@ def cmd_account(args: argparse.Namespace) -> int:
             err("tuidesk: bluesky needs --handle")
             return 2
         base, handle = args.service, args.handle
+    try:
+        check_url(base)
+    except ValueError as exc:
+        err(f"tuidesk: {'--instance' if args.network == 'mastodon' else '--service'} "
+            f"{base!r} {exc}")
+        return 2
+    if handle and not ACCOUNT_HANDLE.fullmatch(handle):
+        err(f"tuidesk: --handle {handle!r} is not a handle (like acme.bsky.social)")
+        return 2
     name = args.name or "pending"
     account = Account(name=name, network=args.network, base_url=base, handle=handle,
                       secret=_secret(args.network))
@@ -124,10 +150,11 @@ def cmd_account(args: argparse.Namespace) -> int:
             return 3
     if not args.name:
         host = base.split("//")[-1].split("/")[0].split(":")[0]
-        name = (account.handle or host).split("@")[0].split(".")[0] + "-" + args.network
+        stem = re.sub(r"[^A-Za-z0-9_-]", "", (account.handle or host).split("@")[0]
+                      .split(".")[0])[:50] or "account"
+        name = stem + "-" + args.network
     account = replace(account, name=name, keywords=_rules(args.keyword, name))
-    accounts[name] = account
-    path = save_accounts(accounts)
+    path = add_account(account)
     out(f"added {name} ({account.network} {account.handle or base}); secrets in {path}")
     return 0
 

@@ -1,13 +1,18 @@
-"""Provides Settings: the optional TOML config file, validated into frozen dataclasses."""
+"""Provides Settings: the optional config file, validated (pydantic) into a frozen dataclass."""
 
 from __future__ import annotations
 
 import getpass
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from tuidesk.errors import ConfigError
 from tuidesk.paths import config_file
@@ -84,76 +89,182 @@ class Settings:
     escalation_targets: tuple[EscalationTarget, ...] = DEFAULT_TARGETS
 
 
-def _minutes(section: Any, name: str) -> dict[int, int]:
-    if section is None:
-        return {}
-    if not isinstance(section, dict):
-        raise ConfigError(f"[sla.{name}] must be a table of priority = minutes")
-    out = {}
-    for key, value in section.items():
-        if key not in PRIORITY_KEYS or not isinstance(value, int) or value <= 0:
-            raise ConfigError(f"[sla.{name}] {key} = {value!r}: use urgent/high/normal/low "
-                              "= positive minutes")
-        out[PRIORITY_KEYS[key]] = value * 60
-    return out
+def read_toml(path: Path) -> dict[str, Any]:
+    """Parse a TOML file; every failure is one ConfigError line naming the file.
+
+    Raises:
+        ConfigError: unreadable, not UTF-8, or not TOML.
+    """
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read: {exc.strerror}") from exc
+    try:
+        return tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+
+
+#: Pydantic's words for the common mistakes, in the file's own terms.
+_PLAIN = {
+    "model_type": "must be a table ([section] or { key = value })",
+    "dict_type": "must be a table ([section] or { key = value })",
+    "extra_forbidden": "is not a setting tuidesk knows (see the README's Configuration)",
+    "list_type": 'must be a list, e.g. ["a", "b"]',
+    "missing": "is required",
+}
+
+
+def validation_message(path: Path, exc: ValidationError, prefix: str = "") -> str:
+    """`file: key.path: problem` for the first error (and how many more there are)."""
+    errors = exc.errors(include_url=False)
+    first = errors[0]
+    key = prefix + "".join(f"[{p}]" if isinstance(p, int) else f".{p}"
+                           for p in first["loc"] if p != "[key]").lstrip(".")
+    msg = _PLAIN.get(str(first["type"]), str(first["msg"]).removeprefix("Value error, "))
+    given = first.get("input")
+    shown = "" if isinstance(given, dict | list) or first["type"] == "missing" \
+        else f" (got {given!r:.60})"
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return f"{path}: {key or 'file'}: {msg}{shown}{more}"
+
+
+#: Names, handles, agents: one line of visible text.
+_NAME = re.compile(r"[^\x00-\x20\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]{1,128}")
+
+
+def _name(value: str) -> str:
+    if not _NAME.fullmatch(value):
+        raise ValueError("must be 1-128 visible characters with no spaces or controls")
+    return value
+
+
+def check_url(value: str) -> str:
+    """An http(s) URL with a host (a typo like 'http://[::1' is refused here, not later)."""
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError as exc:
+        raise ValueError(f"is not a URL ({exc})") from None
+    if parts.scheme not in ("http", "https") or not host:
+        raise ValueError("must be an http:// or https:// URL with a host")
+    return value
+
+
+Name = Annotated[str, AfterValidator(_name)]
+Url = Annotated[str, AfterValidator(check_url)]
+Minutes = Annotated[int, Field(gt=0, le=60 * 24 * 365)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class _Sla(_Section):
+    first_response: dict[Literal["urgent", "high", "normal", "low"], Minutes] = {}
+    next_response: dict[Literal["urgent", "high", "normal", "low"], Minutes] = {}
+    business_hours: str | None = None
+    business_days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = \
+        Field(default=["mon", "tue", "wed", "thu", "fri"], min_length=1)
+    timezone: str = "UTC"
+
+    @field_validator("business_hours")
+    @classmethod
+    def _hours(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        m = re.fullmatch(r"(\d{2}):(\d{2})-(\d{2}):(\d{2})", value)
+        if not m:
+            raise ValueError("must look like 09:00-17:00")
+        h1, m1, h2, m2 = (int(x) for x in m.groups())
+        start, end = h1 * 60 + m1, h2 * 60 + m2
+        if h1 > 23 or h2 > 24 or m1 > 59 or m2 > 59 or end > 24 * 60:
+            raise ValueError("has a time that is not on the clock")
+        if start >= end:
+            raise ValueError("must end after it starts")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except Exception:  # noqa: BLE001 - any lookup failure means a bad name
+            raise ValueError(f"{value!r} is not a known time zone") from None
+        return value
+
+
+class _Sync(_Section):
+    interval: float = Field(default=60.0, ge=1, le=86400)
+    stale_after: int = Field(default=120, ge=1, le=86400)
+
+
+class _Escalation(_Section):
+    name: Annotated[str, Field(min_length=1, max_length=80)]
+    holding_reply: str = ""
+    webhook: Url | None = None
+    headers: dict[str, str] = {}
+    body: str = ""
+
+
+class ConfigFile(_Section):
+    """The shape of config.toml: unknown keys, wrong types and out-of-range values are
+    refused with the key named (they were tracebacks, or silently misread)."""
+
+    agent: Name | None = None
+    brand_name: str = ""
+    supervisors: list[Name] = []
+    vip: list[Name] = []
+    followup_days: int = Field(default=0, ge=0, le=365)
+    sla: _Sla = _Sla()
+    sync: _Sync = _Sync()
+    keys: dict[str, str] = {}
+    escalation: list[_Escalation] = []
+
+
+def _minutes(table: dict[str, int]) -> dict[int, int]:
+    return {PRIORITY_KEYS[k]: v * 60 for k, v in table.items()}
+
+
+def _clock_minutes(hours: str | None) -> tuple[int, int] | None:
+    if hours is None:
+        return None
+    start, end = hours.split("-")
+    return tuple(int(t[:2]) * 60 + int(t[3:]) for t in (start, end))  # type: ignore[return-value]
+
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 def load_settings(path: Path | None = None, agent: str | None = None) -> Settings:
     """Read the config file if it exists (it is optional).
 
     Raises:
-        ConfigError: the file exists but is not valid.
+        ConfigError: the file exists but is not valid (one line: file, key, problem).
     """
     path = path or config_file()
-    data: dict[str, Any] = {}
-    if path.exists():
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise ConfigError(f"{path}: {exc}") from exc
-    sla = data.get("sla", {})
-    keymap = data.get("keys", {})
-    if not isinstance(keymap, dict) or not all(isinstance(v, str) for v in keymap.values()):
-        raise ConfigError(f"{path}: [keys] must map binding ids to key names")
-    sla_hours = None
-    if sla.get("business_hours"):
-        try:
-            start, end = str(sla["business_hours"]).split("-")
-            to_min = [int(x.split(":")[0]) * 60 + int(x.split(":")[1]) for x in (start, end)]
-            sla_hours = (to_min[0], to_min[1])
-        except (ValueError, IndexError):
-            raise ConfigError(f"{path}: [sla] business_hours must look like 09:00-17:00") \
-                from None
-    days_map = {d: i for i, d in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))}
-    days = tuple(days_map[d] for d in sla.get("business_days", ["mon", "tue", "wed", "thu",
-                                                                 "fri"]) if d in days_map)
-    targets = DEFAULT_TARGETS
-    if data.get("escalation"):
-        try:
-            targets = tuple(EscalationTarget(
-                name=str(t["name"]), holding_reply=str(t.get("holding_reply", "")),
-                webhook=str(t.get("webhook", "")), headers=dict(t.get("headers", {})),
-                body=str(t.get("body", ""))) for t in data["escalation"])
-        except (KeyError, TypeError) as exc:
-            raise ConfigError(f"{path}: [[escalation]] needs a name ({exc})") from exc
-    tz = str(sla.get("timezone", "UTC"))
+    data: dict[str, Any] = read_toml(path) if path.exists() else {}
     try:
-        from zoneinfo import ZoneInfo
-
-        ZoneInfo(tz)
-    except Exception:  # noqa: BLE001 - any lookup failure means a bad name
-        raise ConfigError(f"{path}: [sla] timezone {tz!r} is not a known time zone") from None
+        cfg = ConfigFile.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(validation_message(path, exc)) from None
+    targets = DEFAULT_TARGETS
+    if cfg.escalation:
+        targets = tuple(EscalationTarget(name=t.name, holding_reply=t.holding_reply,
+                                         webhook=t.webhook or "", headers=dict(t.headers),
+                                         body=t.body) for t in cfg.escalation)
     return Settings(
-        supervisors=tuple(str(s) for s in data.get("supervisors", [])),
-        vip=tuple(str(s) for s in data.get("vip", [])),
-        followup_days=int(data.get("followup_days", 0)),
-        business_hours=sla_hours, business_days=days, timezone=tz,
-        escalation_targets=targets,
-        agent=agent or str(data.get("agent") or default_agent()),
-        first_response=_minutes(sla.get("first_response"), "first_response"),
-        next_response=_minutes(sla.get("next_response"), "next_response"),
-        keymap=dict(keymap),
-        brand_name=str(data.get("brand_name", "")),
-        sync_interval=float(data.get("sync", {}).get("interval", 60.0)),
-        sending_stale_after=int(data.get("sync", {}).get("stale_after", 120)),
+        supervisors=tuple(cfg.supervisors), vip=tuple(cfg.vip),
+        followup_days=cfg.followup_days,
+        business_hours=_clock_minutes(cfg.sla.business_hours),
+        business_days=tuple(sorted({DAYS.index(d) for d in cfg.sla.business_days})),
+        timezone=cfg.sla.timezone, escalation_targets=targets,
+        agent=agent or cfg.agent or default_agent(),
+        first_response=_minutes(cfg.sla.first_response),
+        next_response=_minutes(cfg.sla.next_response),
+        keymap=dict(cfg.keys), brand_name=cfg.brand_name,
+        sync_interval=cfg.sync.interval, sending_stale_after=cfg.sync.stale_after,
     )
