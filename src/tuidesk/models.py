@@ -325,3 +325,5 @@ class WebhookItem:
     response_status: int | None
     last_error: str | None
     created_at: int
+    idempotency_key: str = ""
+    """Sent as the Idempotency-Key header on every attempt of this delivery."""

@@ -36,9 +36,15 @@ class WebhookSender:
             out[name] = value
         return out
 
-    async def send(self, target: str, url: str, body: str) -> int:
-        """POST the body; returns the status. Raises ConnectorError on failure."""
+    async def send(self, target: str, url: str, body: str, idempotency_key: str = "") -> int:
+        """POST the body; returns the status. Raises ConnectorError on failure.
+
+        Every attempt of one delivery carries the same Idempotency-Key, so a receiver can
+        tell a retry (after a timeout, or our crash after its answer) from a new ticket.
+        """
+        headers = self._headers(target)
+        if idempotency_key:
+            headers["Idempotency-Key"] = idempotency_key
         _, response = await request_json(self.client, "POST", url, self.clock,
-                                         headers=self._headers(target),
-                                         content=body.encode("utf-8"))
+                                         headers=headers, content=body.encode("utf-8"))
         return response.status_code

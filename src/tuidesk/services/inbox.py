@@ -209,7 +209,8 @@ class InboxService:
             if spec is not None and spec.webhook:
                 body = webhook_body(spec, conversation_id, reason, self.agent,
                                     self.store.conversation(conversation_id))
-                self.store.enqueue_webhook(esc, target, spec.webhook, body, now)
+                self.store.enqueue_webhook(esc, target, spec.webhook, body, now,
+                                           str(uuid.uuid4()))
             self._act(conversation_id, "escalate", {"status": Status.ESCALATED},
                       {"escalation_id": esc, "target": target, "reason": reason})
         if spec is None or not spec.holding_reply:
@@ -381,6 +382,8 @@ class InboxService:
                 self.store.delete_note(after["note_id"])
             elif event.action == "escalate":
                 self.store.set_escalation_status(after["escalation_id"], "cancelled", now)
+                # Its ticket is not opened either (unless it is already on its way).
+                self.store.cancel_webhooks(after["escalation_id"], now)
             elif event.action == "reply" and not self.store.cancel_outbox(after["outbox_id"], now):
                 raise ActionError("That reply is already being delivered; it cannot be undone.")
             current = self.store.snapshot(cid)

@@ -42,8 +42,14 @@ def backoff(attempts: int, retry_after: float | None) -> int:
     return min(3600, 30 * 2 ** max(0, attempts - 1))
 
 
+#: A webhook is tried this many times (about 3 hours of backoff), then left "failed": dead,
+#: shown in the detail pane, until someone looks.
+WEBHOOK_ATTEMPTS = 10
+
+
 class WebhookSender(Protocol):
-    async def send(self, target: str, url: str, body: str) -> int: ...
+    async def send(self, target: str, url: str, body: str, idempotency_key: str = "") -> int:
+        ...
 
 
 class SyncService:
@@ -133,10 +139,15 @@ class SyncService:
             if item is None:
                 return
             try:
-                status = await self.webhooks.send(item.target, item.url, item.body)
+                status = await self.webhooks.send(item.target, item.url, item.body,
+                                                  item.idempotency_key)
             except (ConnectorError, ConfigError) as exc:
                 now = self.clock()
-                retry = isinstance(exc, ConnectorError) and exc.retryable
+                retry = isinstance(exc, ConnectorError) and exc.retryable \
+                    and item.attempts < WEBHOOK_ATTEMPTS
+                if isinstance(exc, ConnectorError) and exc.retryable and not retry:
+                    exc = ConnectorError(f"gave up after {item.attempts} attempts: {exc.msg}",
+                                         exc.title)
                 with self.store.write():
                     self.store.finish_webhook(
                         item.id, "queued" if retry else "failed", None,

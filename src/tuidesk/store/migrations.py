@@ -363,6 +363,19 @@ def m011_message_originals(db: Database) -> None:
     )
 
 
+@MIGRATIONS()
+def m012_webhook_idempotency(db: Database) -> None:
+    """Each webhook delivery carries an Idempotency-Key made at enqueue: a POST that reached
+    the receiver before we crashed (or timed out) is retried with the same key, so the
+    receiver can tell it already opened that ticket. Older rows get a key now."""
+    db.executescript(
+        """
+        ALTER TABLE webhooks ADD COLUMN idempotency_key TEXT;
+        UPDATE webhooks SET idempotency_key = lower(hex(randomblob(16)));
+        """
+    )
+
+
 def known_names() -> list[str]:
     """Names of every migration this code knows, in order."""
     return [m.name for m in MIGRATIONS._migrations]

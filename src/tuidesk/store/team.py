@@ -10,6 +10,9 @@ if TYPE_CHECKING:
     from sqlite_utils import Database
 
 
+_WEBHOOK_COLUMNS = ("id, escalation_id, target, url, body, state, attempts, response_status, "
+                    "last_error, created_at, idempotency_key")
+
 class TeamMixin:
     db: Database
 
@@ -74,23 +77,29 @@ class TeamMixin:
 
     # -- escalation webhooks ---------------------------------------------------------------
 
-    def enqueue_webhook(self, escalation_id: int, target: str, url: str, body: str, at: int
-                        ) -> int:
+    def enqueue_webhook(self, escalation_id: int, target: str, url: str, body: str, at: int,
+                        idempotency_key: str) -> int:
         return int(self._one(
-            "INSERT INTO webhooks (escalation_id, target, url, body, created_at, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?) RETURNING id", (escalation_id, target, url, body, at, at)))
+            "INSERT INTO webhooks (escalation_id, target, url, body, created_at, updated_at, "
+            "idempotency_key) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            (escalation_id, target, url, body, at, at, idempotency_key)))
 
     def claim_webhook(self, now: int, stale_after: int) -> WebhookItem | None:
         rows = self._q(
-            """
+            f"""
             UPDATE webhooks SET state = 'sending', attempts = attempts + 1, updated_at = ?
             WHERE id = (SELECT id FROM webhooks WHERE
                 (state = 'queued' AND coalesce(next_attempt_at, 0) <= ?)
                 OR (state = 'sending' AND updated_at <= ?) ORDER BY id LIMIT 1)
-            RETURNING id, escalation_id, target, url, body, state, attempts, response_status,
-                last_error, created_at
+            RETURNING {_WEBHOOK_COLUMNS}
             """, (now, now, now - stale_after))
         return WebhookItem(*rows[0]) if rows else None
+
+    def cancel_webhooks(self, escalation_id: int, at: int) -> int:
+        """Cancel an escalation's webhooks not yet handed to the network; returns how many."""
+        return len(self._q(
+            "UPDATE webhooks SET state = 'cancelled', updated_at = ? "
+            "WHERE escalation_id = ? AND state = 'queued' RETURNING id", (at, escalation_id)))
 
     def finish_webhook(self, webhook_id: int, state: str, status: int | None,
                        error: str | None, at: int, next_at: int | None = None) -> None:
@@ -99,9 +108,9 @@ class TeamMixin:
             "next_attempt_at = ? WHERE id = ?", (state, status, error, at, next_at, webhook_id))
 
     def webhooks_of(self, conversation_id: int) -> list[WebhookItem]:
+        columns = ", ".join("w." + c.strip() for c in _WEBHOOK_COLUMNS.split(","))
         return [WebhookItem(*r) for r in self._q(
-            "SELECT w.id, w.escalation_id, w.target, w.url, w.body, w.state, w.attempts, "
-            "w.response_status, w.last_error, w.created_at FROM webhooks w "
+            f"SELECT {columns} FROM webhooks w "
             "JOIN escalations e ON e.id = w.escalation_id WHERE e.conversation_id = ? "
             "ORDER BY w.id", (conversation_id,))]
 
