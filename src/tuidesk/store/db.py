@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
+import shutil
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlite_utils import Database
 
@@ -20,6 +23,7 @@ from tuidesk.store.reports import ReportsMixin
 from tuidesk.store.team import TeamMixin
 
 BUSY_TIMEOUT_MS = 10_000
+T = TypeVar("T")
 
 
 def _check_existing(path: Path) -> None:
@@ -45,7 +49,9 @@ def _check_existing(path: Path) -> None:
                 )
             ]
     except sqlite3.DatabaseError as exc:
-        raise SchemaError(f"{path} is not an SQLite database ({exc}).") from exc
+        if getattr(exc, "sqlite_errorname", "").startswith("SQLITE_NOTADB"):
+            raise SchemaError(f"{path} is not an SQLite database ({exc}).") from exc
+        raise store_error(str(path), exc) from exc
     finally:
         conn.close()
     if app_id != APPLICATION_ID and (app_id != 0 or tables):
@@ -61,6 +67,63 @@ def _check_existing(path: Path) -> None:
         )
 
 
+def _no_space(path: str) -> bool:
+    """Whether the folder holding `path` has no free byte (SQLite reports a full disk as an
+    I/O error when it cannot grow its shared-memory file)."""
+    try:
+        return shutil.disk_usage(Path(path).resolve().parent).free == 0
+    except OSError:
+        return False
+
+
+def store_error(path: str, exc: sqlite3.Error) -> StoreError:
+    """What a database fault means for the person at the keyboard, in one sentence."""
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    text = str(exc)
+    if name.startswith("SQLITE_FULL") or "disk is full" in text or (
+            name.startswith("SQLITE_IOERR") and _no_space(path)):
+        return StoreError(f"The disk holding {path} is full: nothing was saved. Free some "
+                          "space and try again; what you typed is still here.", "Disk full")
+    if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or "malformed" in text:
+        return StoreError(f"{path} is damaged ({text}). Stop tuidesk everywhere, then restore "
+                          f"a backup or run: sqlite3 {path} .recover | sqlite3 recovered.db",
+                          "Database damaged")
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in text:
+        return StoreError(f"The database stayed busy: {text}. Nothing was changed; try "
+                          "again.", "Database busy")
+    if name.startswith(("SQLITE_READONLY", "SQLITE_PERM", "SQLITE_CANTOPEN")):
+        return StoreError(f"{path} cannot be written ({text}): check the file's and its "
+                          "folder's permissions.", "Database read-only")
+    if name.startswith("SQLITE_IOERR"):
+        return StoreError(f"The disk failed reading or writing {path} ({text}).", "Disk error")
+    return StoreError(f"{path}: {text}")
+
+
+def _translating(path_of: Callable[[Any], str], method: Callable[..., Any]
+                 ) -> Callable[..., Any]:
+    @functools.wraps(method)
+    def call(self: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.Error as exc:
+            raise store_error(path_of(self), exc) from exc
+    return call
+
+
+def translate_errors(cls: type[T]) -> type[T]:
+    """Every public method of the store (mixins included) raises StoreError, never
+    sqlite3's errors: a full disk, a damaged page or a busy file is a message for the
+    caller to show, and no layer above the store needs to know SQLite's exceptions."""
+    for klass in cls.__mro__:
+        for name, value in vars(klass).items():
+            if name.startswith("_") or name == "write" or not inspect.isfunction(value):
+                continue
+            if getattr(cls, name) is value:
+                setattr(cls, name, _translating(lambda s: s.path, value))
+    return cls
+
+
+@translate_errors
 class Store(QueriesMixin, ActionsMixin, DeliveryMixin, TeamMixin, ReportsMixin):
     """The only place that speaks SQL. Methods take and return plain values and models."""
 
@@ -114,7 +177,7 @@ class Store(QueriesMixin, ActionsMixin, DeliveryMixin, TeamMixin, ReportsMixin):
             if migrate:
                 store.migrate()
         except sqlite3.Error as exc:
-            raise StoreError(f"Cannot open database {path}: {exc}") from exc
+            raise store_error(str(path), exc) from exc
         return store
 
     def migrate(self, stop_before: str | None = None) -> None:
@@ -134,8 +197,8 @@ class Store(QueriesMixin, ActionsMixin, DeliveryMixin, TeamMixin, ReportsMixin):
     def close(self) -> None:
         try:
             self.checkpoint()
-        except sqlite3.Error:
-            pass  # another agent is reading; the last one to close will do it
+        except (sqlite3.Error, StoreError):
+            pass  # another agent is reading (or closed already); the last one does it
         self.db.close()
 
     # -- transactions ----------------------------------------------------------------------
@@ -149,18 +212,28 @@ class Store(QueriesMixin, ActionsMixin, DeliveryMixin, TeamMixin, ReportsMixin):
             return
         try:
             conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            # Only after the busy timeout (10 s) of waiting for other agents' writes.
-            raise StoreError(f"The database stayed busy: {exc}. Nothing was changed; try "
-                             "again.", "Database busy") from exc
+        except sqlite3.Error as exc:
+            # Busy only after the busy timeout (10 s) of waiting for other agents' writes.
+            raise store_error(self.path, exc) from exc
         try:
             yield
         except BaseException:
             if conn.in_transaction:
-                conn.execute("ROLLBACK")
+                try:
+                    conn.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass  # SQLite has rolled back already (e.g. after SQLITE_FULL)
             raise
         else:
-            conn.execute("COMMIT")
+            try:
+                conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                if conn.in_transaction:
+                    try:
+                        conn.execute("ROLLBACK")
+                    except sqlite3.Error:
+                        pass
+                raise store_error(self.path, exc) from exc
 
     def data_version(self) -> int:
         """Changes when another connection commits (cheap; used to refresh open apps)."""

@@ -13,7 +13,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Label, Static
 
-from tuidesk.errors import TuideskError
+from tuidesk.errors import QueryError, TuideskError
 from tuidesk.models import VIEW_TITLES, ConversationRow, View
 from tuidesk.services import Services
 from tuidesk.services.display import rel
@@ -571,7 +571,7 @@ class QueueScreen(Guarded, Screen[None]):
             return True
         try:
             window = SearchWindow.search(self.inbox, text)
-        except TuideskError as exc:
+        except QueryError as exc:  # a fault (StoreError) is a toast, like everywhere else
             self.query_one("#search-error", Label).update(
                 join(("✗ ", "$error"), safe_line(exc.msg, "$error")))
             return False

@@ -22,6 +22,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from tuidesk.errors import TuideskError
 from tuidesk.models import ConversationRow
 from tuidesk.services.display import clean_line, due_label, rel
 from tuidesk.services.priority import human_count
@@ -89,6 +90,8 @@ class QueueList(Guarded, ScrollView, can_focus=True):
     """
 
     cursor: reactive[int] = reactive(0, always_update=True)
+    _read_error = False
+    """A row could not be read (said once, not on every frame)."""
     """Position of the highlighted row in the view."""
 
     class Highlighted(Message):
@@ -191,8 +194,16 @@ class QueueList(Guarded, ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         index = int(self.scroll_offset.y) + y
-        row = self.source.get(index) if self.source else None
         base = self.rich_style
+        try:
+            row = self.source.get(index) if self.source else None
+        except TuideskError as exc:
+            # Rows load as they are drawn; a damaged page must not end the app mid-frame.
+            if not self._read_error:
+                self._read_error = True
+                self.app.call_later(self.app.notify, exc.msg, title=exc.title,
+                                    severity="error")
+            return Strip([Segment(fit("  ⚠ this row cannot be read", width), base)], width)
         if row is None:
             if index == 0 and self.source is not None and self.source.total == 0:
                 return Strip([Segment(fit("  Nothing here.", width), base)], width)
