@@ -167,7 +167,7 @@ LOAD_WORKER = r"""
 import sys, time, random, sqlite3, json
 from tuidesk.config import Settings
 from tuidesk.services import open_services
-from tuidesk.errors import ActionError
+from tuidesk.errors import ActionError, StoreError
 db, agent, seconds = sys.argv[1], sys.argv[2], float(sys.argv[3])
 svc = open_services(db, Settings(agent=agent))
 ids = [r.id for r in svc.inbox.page("all", None, 2000)]
@@ -186,8 +186,8 @@ while time.monotonic() < end:
         ops += 1
     except ActionError:
         conflicts += 1; ops += 1
-    except sqlite3.OperationalError as exc:
-        locked += "locked" in str(exc)
+    except StoreError as exc:  # the store maps "database is locked" to StoreError
+        locked += 1
     lat.append((time.perf_counter() - t) * 1000)
 print(json.dumps({"ops": ops, "locked": locked, "conflicts": conflicts, "lat": lat}))
 """

@@ -54,3 +54,10 @@ def test_load_benchmark_runs(tmp_path: Path) -> None:
     svc.close()
     result = bench_load(db, processes=2, seconds=1.0)
     assert result["lock_errors"] == 0 and result["ops_s"] > 0
+
+
+def test_import_contention_benchmark_runs(tmp_path: Path) -> None:
+    from import_contention import run
+
+    result = run(3000, 2, tmp_path)
+    assert result["import_exit"] == 0 and result["during"]["busy"] == 0  # type: ignore[index]
