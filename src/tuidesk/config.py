@@ -6,6 +6,7 @@ import getpass
 import os
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -225,7 +226,7 @@ class ConfigFile(_Section):
     escalation: list[_Escalation] = []
 
 
-def _minutes(table: dict[str, int]) -> dict[int, int]:
+def _minutes(table: Mapping[str, int]) -> dict[int, int]:
     return {PRIORITY_KEYS[k]: v * 60 for k, v in table.items()}
 
 
@@ -251,7 +252,7 @@ def load_settings(path: Path | None = None, agent: str | None = None) -> Setting
         cfg = ConfigFile.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(validation_message(path, exc)) from None
-    targets = DEFAULT_TARGETS
+    targets: tuple[EscalationTarget, ...] = DEFAULT_TARGETS
     if cfg.escalation:
         targets = tuple(EscalationTarget(name=t.name, holding_reply=t.holding_reply,
                                          webhook=t.webhook or "", headers=dict(t.headers),

@@ -95,7 +95,7 @@ class TuideskApp(Guarded, App[None]):
         error = event.worker.error
         if isinstance(error, TuideskError):
             self.notify(error.msg, title=error.title, severity="error")
-        elif error is not None:
+        elif isinstance(error, Exception):
             self._handle_exception(error)
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
