@@ -20,7 +20,7 @@ from servers import LoopbackServer, Recorded
 from support import NOW
 from tuidesk.config import EscalationTarget, Settings, load_settings
 from tuidesk.connectors.webhook import WebhookSender
-from tuidesk.services import open_services
+from tuidesk.services import Services, open_services
 from tuidesk.services.clock import FixedClock
 from tuidesk.services.sync import WEBHOOK_ATTEMPTS
 
@@ -85,6 +85,23 @@ def test_kill_after_the_receiver_got_the_post(tmp_path: Path) -> None:
     assert sum(per_key.values()) == 6  # (the killed attempt, then the retry)
 
 
+async def _escalated(tmp_path: Path, url: str, reason: str,
+                     client: httpx.AsyncClient | None = None
+                     ) -> tuple[Services, FixedClock, int]:
+    """A desk with one conversation escalated to a webhook target at `url`."""
+    target = EscalationTarget("ticket", webhook=url)
+    clock = FixedClock(NOW)
+    client = client or httpx.AsyncClient()
+    svc = open_services(tmp_path / "e.db", replace(Settings(agent="ana"),
+                                                   escalation_targets=(target,)),
+                        clock, webhooks=WebhookSender((target,), client),
+                        closers=[client.aclose])
+    svc.ingest.ingest([mention(1, at=NOW - 60)])
+    cid = svc.inbox.page("all")[0].id
+    svc.inbox.escalate(cid, "ticket", reason)
+    return svc, clock, cid
+
+
 async def test_a_timed_out_post_is_retried_with_the_same_key(tmp_path: Path) -> None:
     slow = {"n": 0}
 
@@ -95,16 +112,8 @@ async def test_a_timed_out_post_is_retried_with_the_same_key(tmp_path: Path) -> 
         return 201, {}, b"{}"
 
     with LoopbackServer(handler) as server:
-        target = EscalationTarget("ticket", webhook=server.url + "/t")
-        clock = FixedClock(NOW)
-        client = httpx.AsyncClient(timeout=0.3)
-        svc = open_services(tmp_path / "t.db", replace(Settings(agent="ana"),
-                                                         escalation_targets=(target,)),
-                            clock, webhooks=WebhookSender((target,), client),
-                            closers=[client.aclose])
-        svc.ingest.ingest([mention(1, at=NOW - 60)])
-        cid = svc.inbox.page("all")[0].id
-        svc.inbox.escalate(cid, "ticket", "router on fire")
+        svc, clock, _ = await _escalated(tmp_path, server.url + "/t", "router on fire",
+                                         httpx.AsyncClient(timeout=0.3))
         assert (await svc.sync.run_once()).webhooks_retrying
         clock.advance(60)
         assert (await svc.sync.run_once()).webhooks_sent
@@ -116,16 +125,7 @@ async def test_a_timed_out_post_is_retried_with_the_same_key(tmp_path: Path) -> 
 
 async def test_undone_escalation_sends_nothing(tmp_path: Path) -> None:
     with LoopbackServer(lambda r: (201, {}, b"{}")) as server:
-        target = EscalationTarget("ticket", webhook=server.url + "/t")
-        clock = FixedClock(NOW)
-        client = httpx.AsyncClient()
-        svc = open_services(tmp_path / "u.db", replace(Settings(agent="ana"),
-                                                         escalation_targets=(target,)),
-                            clock, webhooks=WebhookSender((target,), client),
-                            closers=[client.aclose])
-        svc.ingest.ingest([mention(1, at=NOW - 60)])
-        cid = svc.inbox.page("all")[0].id
-        svc.inbox.escalate(cid, "ticket", "wrong button")
+        svc, _, cid = await _escalated(tmp_path, server.url + "/t", "wrong button")
         svc.inbox.undo()
         report = await svc.sync.run_once()
         assert not report.webhooks_sent and not report.webhooks_retrying
@@ -137,16 +137,7 @@ async def test_undone_escalation_sends_nothing(tmp_path: Path) -> None:
 
 async def test_retries_end_in_a_visible_dead_state(tmp_path: Path) -> None:
     with LoopbackServer(lambda r: (503, {}, b'{"error": "down"}')) as server:
-        target = EscalationTarget("ticket", webhook=server.url + "/t")
-        clock = FixedClock(NOW)
-        client = httpx.AsyncClient()
-        svc = open_services(tmp_path / "d.db", replace(Settings(agent="ana"),
-                                                         escalation_targets=(target,)),
-                            clock, webhooks=WebhookSender((target,), client),
-                            closers=[client.aclose])
-        svc.ingest.ingest([mention(1, at=NOW - 60)])
-        cid = svc.inbox.page("all")[0].id
-        svc.inbox.escalate(cid, "ticket", "down again")
+        svc, clock, cid = await _escalated(tmp_path, server.url + "/t", "down again")
         for _ in range(WEBHOOK_ATTEMPTS + 3):
             await svc.sync.run_once()
             clock.advance(3600)
