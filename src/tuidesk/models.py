@@ -17,6 +17,13 @@ class Network(StrEnum):
 LENGTH_LIMITS: dict[str, int] = {"mastodon": 500, "bluesky": 300, "twitter": 280, "other": 1000}
 
 
+class Visibility(StrEnum):
+    """Who sees a message or reply: everyone, or only the customer (a DM)."""
+
+    PUBLIC = "public"
+    DIRECT = "direct"
+
+
 class Status(StrEnum):
     NEW = "new"
     OPEN = "open"
@@ -131,6 +138,8 @@ class ConversationRow:
     preview: str
     message_count: int
     sort_key: int
+    reply_failed: int = 0
+    """1 while a reply the server refused waits to be resent, edited or dropped."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -91,8 +91,8 @@ def test_readme_flow_delivers_exactly_the_replies(server, env: dict[str, str]) -
     svc = open_services(env["TUIDESK_DB"], Settings(agent="tester"))
     rows = {r.channel: r for r in svc.inbox.page("all")}
     assert set(rows) == {"public", "direct"} and rows["direct"].customer == "bob"
-    svc.inbox.reply(rows["public"].id, "Sorry Bob, we're checking the line now.", "public")
-    svc.inbox.reply(rows["direct"].id, "Thanks, found your account.", "direct")
+    svc.replies.reply(rows["public"].id, "Sorry Bob, we're checking the line now.", "public")
+    svc.replies.reply(rows["direct"].id, "Thanks, found your account.", "direct")
     svc.close()
 
     delivered = run("sync")
@@ -132,7 +132,7 @@ def test_kill_9_while_sending_posts_exactly_once(server, env: dict[str, str]) ->
     assert run("account", "add", "mastodon", "--instance", server.base_url).returncode == 0
     assert run("sync").returncode == 0
     svc = open_services(env["TUIDESK_DB"], Settings(agent="tester"))
-    svc.inbox.reply(svc.inbox.page("all")[0].id, "A technician is on the way.", "public")
+    svc.replies.reply(svc.inbox.page("all")[0].id, "A technician is on the way.", "public")
     svc.close()
     # The server holds the POST for 2 s: kill the sender while it waits.
     httpx.post(f"{server.base_url}/api/v1/_mock/faults", json={
@@ -164,7 +164,7 @@ def test_rate_limit_from_the_server_is_respected(server, env: dict[str, str]) ->
     assert "signed in as alice" in run("account", "test", "acme").stdout
     assert run("sync").returncode == 0
     svc = open_services(env["TUIDESK_DB"], Settings(agent="tester"))
-    svc.inbox.reply(svc.inbox.page("all")[0].id, "Hi Bob!", "public")
+    svc.replies.reply(svc.inbox.page("all")[0].id, "Hi Bob!", "public")
     svc.close()
     httpx.post(f"{server.base_url}/api/v1/_mock/faults", json={
         "match": {"methods": ["POST"], "path": "/api/v1/statuses"},

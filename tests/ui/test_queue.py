@@ -201,7 +201,7 @@ async def test_reply_with_saved_reply_goes_to_outbox(app: TuideskApp,
         cid = selected_id(app)
         await pilot.press("d")
         assert isinstance(app.screen, ReplyComposerModal)
-        assert app.screen.visibility == "direct"
+        assert app.screen.draft.visibility == "direct"
         await pilot.press("ctrl+r")
         await pilot.press(*"outage", "enter")
         assert isinstance(app.screen, ReplyComposerModal)
@@ -225,7 +225,7 @@ async def test_composer_draft_survives_close(app: TuideskApp, demo_services: Ser
         await pilot.press("r")
         await pilot.press(*"hello")
         await pilot.press("ctrl+t")  # toggles visibility and saves the draft at once
-        draft = demo_services.inbox.draft(cid)
+        draft = demo_services.replies.stored(cid)
         assert draft is not None and draft.text == "hello"
         await pilot.press("escape")
         assert not isinstance(app.screen, ReplyComposerModal)

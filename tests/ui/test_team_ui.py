@@ -38,12 +38,12 @@ async def test_duplicate_answer_needs_confirmation(app: TuideskApp, demo_service
     async with app.run_test(size=SIZE) as pilot:
         cid = queue_screen(app).selected.id
         await pilot.press("r", *"hi")
-        demo_services.for_agent("sam").reply(cid, "Sam here, on it", "public")
+        demo_services.replies_for("sam").reply(cid, "Sam here, on it", "public")
         await pilot.press("ctrl+s")
         assert isinstance(app.screen, ConfirmModal)
         await pilot.press("n")
         assert [o.agent for o in demo_services.inbox.conversation(cid).outbox] == ["sam"]
-        assert demo_services.inbox.draft(cid).text == "hi"
+        assert demo_services.replies.stored(cid).text == "hi"
         await pilot.press("7")
         move_to(app, cid)
         await settle(pilot)

@@ -57,7 +57,7 @@ async def _one_conversation(net: Services, fake: FakeConnector) -> int:
 async def test_reply_is_delivered_once_and_joins_the_thread(net: Services, fake: FakeConnector
                                                             ) -> None:
     cid = await _one_conversation(net, fake)
-    outbox_id = net.inbox.reply(cid, "On it!", "public")
+    outbox_id = net.replies.reply(cid, "On it!", "public")
     report = await net.sync.run_once()
     assert report.sent == [outbox_id]
     conv = net.inbox.conversation(cid)
@@ -72,7 +72,7 @@ async def test_reply_is_delivered_once_and_joins_the_thread(net: Services, fake:
 async def test_transient_failure_backs_off_then_succeeds(net: Services, fake: FakeConnector,
                                                         clock: FixedClock) -> None:
     cid = await _one_conversation(net, fake)
-    net.inbox.reply(cid, "On it!", "public")
+    net.replies.reply(cid, "On it!", "public")
     fake.fail_post = [RateLimited("429", retry_after=90)]
     report = await net.sync.run_once()
     assert report.retrying and not report.sent
@@ -87,13 +87,13 @@ async def test_transient_failure_backs_off_then_succeeds(net: Services, fake: Fa
 async def test_refused_reply_fails_visibly_and_can_be_retried(net: Services,
                                                              fake: FakeConnector) -> None:
     cid = await _one_conversation(net, fake)
-    outbox_id = net.inbox.reply(cid, "x" * 10, "public")
+    outbox_id = net.replies.reply(cid, "x" * 10, "public")
     fake.fail_post = [RemoteError("POST /api/v1/statuses: 422 Validation failed")]
     report = await net.sync.run_once()
     assert report.failed == [outbox_id]
     item = net.inbox.conversation(cid).outbox[0]
     assert item.state == "failed" and "422 Validation failed" in item.last_error
-    net.inbox.retry_reply(outbox_id)
+    net.replies.retry(cid)
     assert (await net.sync.run_once()).sent == [outbox_id]
 
 
@@ -101,7 +101,7 @@ async def test_crash_while_sending_is_retried_with_the_same_key(net: Services,
                                                                fake: FakeConnector,
                                                                clock: FixedClock) -> None:
     cid = await _one_conversation(net, fake)
-    net.inbox.reply(cid, "On it!", "public")
+    net.replies.reply(cid, "On it!", "public")
     store = net._store
     with store.write():  # a process claims the row, posts, and dies before recording it
         claimed = store.claim_delivery([("mastodon", "acme")], clock(), 120)
@@ -126,8 +126,8 @@ async def test_a_reply_is_posted_only_by_its_own_brand(tmp_path: Path, clock: Fi
     svc.ingest.ingest([orphan])
     await svc.sync.run_once()
     by_brand = {r.brand: r for r in svc.inbox.page("all")}
-    svc.inbox.reply(by_brand["nobrand"].id, "Hello from nobody", "public")
-    svc.inbox.reply(by_brand["acme"].id, "Hello from acme", "public")
+    svc.replies.reply(by_brand["nobrand"].id, "Hello from nobody", "public")
+    svc.replies.reply(by_brand["acme"].id, "Hello from acme", "public")
     report = await svc.sync.run_once()
     assert [d.text for d in acme.posted.values()] == ["Hello from acme"]
     assert other.posted == {} and other.post_calls == 0

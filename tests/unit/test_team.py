@@ -62,9 +62,9 @@ def test_answered_by_others_since(tmp_path: Path, clock: FixedClock) -> None:
     cid = ids(svc)[0]
     opened = clock()
     clock.advance(5)
-    svc.for_agent("sam").reply(cid, "On it", "public")
-    assert svc.inbox.answered_by_others_since(cid, opened) == ["sam"]
-    assert svc.inbox.answered_by_others_since(cid, clock() + 1) == []
+    svc.replies_for("sam").reply(cid, "On it", "public")
+    assert svc.replies.others_since(cid, opened) == ["sam"]
+    assert svc.replies.others_since(cid, clock() + 1) == []
 
 
 def test_satisfaction_follow_up_returns_after_n_days(tmp_path: Path, clock: FixedClock

@@ -14,6 +14,7 @@ from tuidesk.services.inbox import InboxService
 from tuidesk.services.ingest import IngestService
 from tuidesk.services.insight import InsightService
 from tuidesk.services.priority import SlaPolicy
+from tuidesk.services.replies import ReplyService
 from tuidesk.services.sync import SyncService, WebhookSender
 from tuidesk.store import Store
 
@@ -23,6 +24,8 @@ class Services:
     """The single object the App receives."""
 
     inbox: InboxService
+    replies: ReplyService
+    """Replies of the agent at this desk (the composer's and `tuidesk reply`'s workflow)."""
     ingest: IngestService
     settings: Settings
     db_path: str
@@ -42,6 +45,9 @@ class Services:
         s = self.settings
         return InboxService(self._store, agent, self.inbox.sla, self.inbox.clock,
                             s.supervisors, s.followup_days, s.escalation_targets)
+
+    def replies_for(self, agent: str) -> ReplyService:
+        return ReplyService(self._store, agent, self.inbox.sla, self.inbox.clock)
 
     def close(self) -> None:
         self._store.close()
@@ -80,6 +86,7 @@ def open_services(
         if connectors or webhooks else None
     if sync is not None:
         inbox.senders = sync.senders
-    return Services(inbox=inbox, ingest=ingest, settings=settings, db_path=str(db_path),
+    return Services(inbox=inbox, replies=ReplyService(store, settings.agent, sla, clock),
+                    ingest=ingest, settings=settings, db_path=str(db_path),
                     _store=store, sync=sync, _closers=list(closers),
                     insight=InsightService(store, settings.agent, sla, clock))

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from tuidesk.models import MessageIn
 from tuidesk.services.inbox import InboxService
 from tuidesk.services.ingest import IngestService
+from tuidesk.services.replies import ReplyService
 
 BRANDS = [
     ("mastodon", "acme_support@mastodon.example", "Acme Broadband"),
@@ -198,5 +199,5 @@ def seed_demo(ingest: IngestService, make_inbox: Callable[[str], InboxService],
             # Answered in tuidesk: the reply waits in the outbox (the demo has no accounts),
             # and the dashboard counts it for the agent.
             inbox.claim(row.id)
-            inbox.reply(row.id, rng.choice(REPLIES).format(agent=inbox.agent.upper()[:2]),
-                        "public")
+            ReplyService(inbox.store, inbox.agent, inbox.sla, inbox.clock).reply(
+                row.id, rng.choice(REPLIES).format(agent=inbox.agent.upper()[:2]), "public")

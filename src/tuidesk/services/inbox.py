@@ -11,15 +11,14 @@ from tuidesk.errors import ActionError
 from tuidesk.models import (
     Conversation,
     ConversationRow,
-    Draft,
     Event,
-    OutboxItem,
     SavedReply,
     Status,
 )
+from tuidesk.services.audit import act
 from tuidesk.services.clock import Clock, system_clock
 from tuidesk.services.display import fill_template, safe_json
-from tuidesk.services.priority import SlaPolicy, place
+from tuidesk.services.priority import SlaPolicy
 from tuidesk.store import Store
 
 Key = tuple[int, int]
@@ -106,9 +105,6 @@ class InboxService:
             or conv.row.brand
         return {"customer": customer, "agent": self.agent, "brand": brand}
 
-    def draft(self, conversation_id: int) -> Draft | None:
-        return self.store.draft(conversation_id, self.agent)
-
     def saved_replies(self) -> list[SavedReply]:
         return self.store.saved_replies()
 
@@ -131,22 +127,9 @@ class InboxService:
 
     def _act(self, conversation_id: int, action: str, change: dict[str, Any],
              extra: dict[str, Any] | None = None, tags: list[str] | None = None) -> None:
-        """Apply a state change and its audit event in one IMMEDIATE transaction."""
-        now = self.clock()
-        store = self.store
-        before = store.snapshot(conversation_id)
-        if before is None:
-            raise ActionError(f"Conversation {conversation_id} does not exist.")
-        if "status" in change:
-            inputs = store.state_inputs(conversation_id) or {}
-            inputs.update({k: v for k, v in change.items() if k in inputs})
-            change = change | place(change["status"], inputs, int(inputs["priority"]), self.sla)
-        store.update_conversation(conversation_id, change, now)
-        if tags is not None:
-            store.set_tags(conversation_id, tags)
-        after = store.snapshot(conversation_id) or {}
-        after.update(extra or {})
-        store.add_event(self.agent, action, conversation_id, before, after, now)
+        """Apply a state change and its audit event (inside the caller's transaction)."""
+        act(self.store, self.agent, self.sla, self.clock(), conversation_id, action, change,
+            extra, tags)
 
     def claim(self, conversation_id: int) -> None:
         """Take the conversation; of two agents claiming at once exactly one wins.
@@ -255,9 +238,6 @@ class InboxService:
                                     self.agent)
         return ", ".join(f"{a} ({activity})" for a, activity in others)
 
-    def answered_by_others_since(self, conversation_id: int, since: int) -> list[str]:
-        return self.store.replies_since(conversation_id, since, self.agent)
-
     def resolve(self, conversation_id: int) -> None:
         now = self.clock()
         followup = now + self.followup_days * 86400 if self.followup_days else None
@@ -310,48 +290,6 @@ class InboxService:
             woken.append(row.id)
         return woken
 
-    def reply(self, conversation_id: int, text: str, visibility: str) -> int:
-        """Queue a reply in the outbox (delivery is the connectors' job); returns its id."""
-        if not text.strip():
-            raise ActionError("The reply is empty.")
-        with self.store.write():
-            outbox_id = self.store.enqueue_reply(conversation_id, text, visibility, self.agent,
-                                                 str(uuid.uuid4()), self.clock())
-            self.store.delete_draft(conversation_id, self.agent)
-            status = (self.store.snapshot(conversation_id) or {}).get("status")
-            # Answered: now we wait for the customer. An escalated or snoozed conversation
-            # stays where it is (a holding reply does not end an escalation).
-            change = {"status": Status.PENDING} if status in ("new", "open") else {}
-            self._act(conversation_id, "reply", change,
-                      {"outbox_id": outbox_id, "visibility": visibility, "text": text})
-        return outbox_id
-
-    def failed_reply(self, conversation_id: int) -> OutboxItem | None:
-        """The most recent reply the server refused, if any (to retry or edit)."""
-        failed = [o for o in self.store.outbox_of(conversation_id) if o.state == "failed"]
-        return failed[-1] if failed else None
-
-    def retry_reply(self, outbox_id: int) -> None:
-        """Queue a failed reply again, unchanged (same idempotency key)."""
-        with self.store.write():
-            if not self.store.retry_outbox(outbox_id, self.clock()):
-                raise ActionError("Only a failed reply can be retried.")
-            cid = self.store.outbox_conversation(outbox_id)
-            self._act(cid, "retry", {}, {"outbox_id": outbox_id})
-
-    def discard_failed(self, outbox_id: int) -> None:
-        """Cancel a failed reply (its text goes back to the composer to be edited)."""
-        with self.store.write():
-            self.store.cancel_outbox(outbox_id, self.clock())
-
-    def save_draft(self, conversation_id: int, text: str, visibility: str) -> None:
-        with self.store.write():
-            if text.strip():
-                self.store.save_draft(conversation_id, self.agent, text, visibility,
-                                      self.clock())
-            else:
-                self.store.delete_draft(conversation_id, self.agent)
-
     def set_brand_name(self, network: str, handle: str, name: str) -> None:
         with self.store.write():
             self.store.set_brand_name(network, handle, name)
@@ -384,8 +322,13 @@ class InboxService:
                 self.store.set_escalation_status(after["escalation_id"], "cancelled", now)
                 # Its ticket is not opened either (unless it is already on its way).
                 self.store.cancel_webhooks(after["escalation_id"], now)
-            elif event.action == "reply" and not self.store.cancel_outbox(after["outbox_id"], now):
-                raise ActionError("That reply is already being delivered; it cannot be undone.")
+            elif event.action == "reply":
+                if not self.store.cancel_outbox(after["outbox_id"], now, states=("queued",)):
+                    raise ActionError("That reply is already being delivered; it cannot be "
+                                      "undone.")
+                # Its text comes back as my draft, to edit or send later.
+                self.store.save_draft(cid, self.agent, after["text"],
+                                      after.get("visibility", "public"), now)
             current = self.store.snapshot(cid)
             self.store.update_conversation(cid, before, now)
             self.store.set_tags(cid, before.get("tags", []))

@@ -16,7 +16,8 @@ from typing import Protocol
 
 from tuidesk.connectors.base import Connector
 from tuidesk.errors import ConfigError, ConnectorError, RemoteError
-from tuidesk.models import Delivery, KeywordRule, SyncStatus
+from tuidesk.models import Delivery, KeywordRule, Status, SyncStatus
+from tuidesk.services.audit import SYSTEM, act
 from tuidesk.services.clock import Clock, system_clock
 from tuidesk.services.ingest import IngestService
 from tuidesk.store import Store
@@ -119,6 +120,7 @@ class SyncService:
                         report.retrying.append(d.outbox_id)
                     else:
                         self.store.mark_failed(d.outbox_id, f"{exc.title}: {exc.msg}", now)
+                        self._refused(d, f"{exc.title}: {exc.msg}", now)
                         report.failed.append(d.outbox_id)
                 continue
             with self.store.write():
@@ -128,6 +130,16 @@ class SyncService:
                     agent = self.store.outbox_agent(d.outbox_id)
                     self.store.set_message_agent(message.network, message.remote_id, agent)
             report.sent.append(d.outbox_id)
+
+    def _refused(self, d: Delivery, error: str, now: int) -> None:
+        """A refused reply is work: its conversation comes back to the Inbox, flagged, until
+        the reply is resent, edited or dropped (an escalated one stays escalated)."""
+        status = (self.store.snapshot(d.conversation_id) or {}).get("status")
+        change: dict[str, object] = {"reply_failed": 1}
+        if status in (Status.NEW, Status.OPEN, Status.PENDING):
+            change["status"] = Status.OPEN
+        act(self.store, SYSTEM, self.ingest.sla, now, d.conversation_id, "reply_refused",
+            change, {"outbox_id": d.outbox_id, "error": error})
 
     async def deliver_webhooks(self, report: SyncReport, limit: int = 50) -> None:
         """Escalations to external systems: same durable queue discipline as replies."""

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 #: Conversation columns an action may change (and undo may restore).
 STATE_COLUMNS = (
     "status", "bucket", "sort_key", "assignee", "snoozed_until", "resolved_at", "due_at",
-    "priority", "priority_reasons", "followup_at",
+    "priority", "priority_reasons", "followup_at", "reply_failed",
 )
 
 
@@ -141,11 +141,13 @@ class ActionsMixin:
             """,
             (visibility, text, agent, idempotency_key, at, at, conversation_id)))
 
-    def cancel_outbox(self, outbox_id: int, at: int) -> bool:
+    def cancel_outbox(self, outbox_id: int, at: int,
+                      states: tuple[str, ...] = ("queued", "failed")) -> bool:
         """Cancel a reply that has not started sending; returns whether it was cancelled."""
+        marks = ",".join("?" * len(states))
         return bool(self._q(
             "UPDATE outbox SET state = 'cancelled', updated_at = ? "
-            "WHERE id = ? AND state IN ('queued', 'failed') RETURNING id", (at, outbox_id)))
+            f"WHERE id = ? AND state IN ({marks}) RETURNING id", (at, outbox_id, *states)))
 
     def save_draft(
         self, conversation_id: int, agent: str, text: str, visibility: str, at: int

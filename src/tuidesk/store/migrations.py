@@ -376,6 +376,20 @@ def m012_webhook_idempotency(db: Database) -> None:
     )
 
 
+@MIGRATIONS()
+def m013_reply_failed(db: Database) -> None:
+    """A refused reply is work, not a footnote: its conversation is flagged (and back in the
+    Inbox) until the reply is resent, edited or dropped. Before, it sat in Waiting as
+    `pending` with nothing in its row."""
+    db.executescript(
+        """
+        ALTER TABLE conversations ADD COLUMN reply_failed INTEGER NOT NULL DEFAULT 0;
+        UPDATE conversations SET reply_failed = 1 WHERE id IN
+            (SELECT conversation_id FROM outbox WHERE state = 'failed');
+        """
+    )
+
+
 def known_names() -> list[str]:
     """Names of every migration this code knows, in order."""
     return [m.name for m in MIGRATIONS._migrations]

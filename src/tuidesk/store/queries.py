@@ -53,7 +53,7 @@ COUNT_WHERE: dict[str, str] = {
 ROW_SELECT = """
 SELECT c.id, c.network, c.channel, c.status, c.priority, c.assignee, c.due_at, c.created_at,
     c.last_at, coalesce(cu.handle, ''), cu.followers, coalesce(b.handle, ''), c.preview,
-    c.message_count, c.sort_key
+    c.message_count, c.sort_key, c.reply_failed
 FROM conversations c
 LEFT JOIN customers cu ON cu.id = c.customer_id
 LEFT JOIN brands b ON b.id = c.brand_id

@@ -1,12 +1,14 @@
-"""Provides ReplyComposerModal: write a public reply or DM; returns (text, visibility) or None.
+"""Provides ReplyComposerModal: write a public reply or DM over the queue.
 
-Drafts are saved as you type (through the `on_draft` callback the screen passes), so a crash or
-quit loses nothing; Esc closes and keeps the draft.
+It receives a `ReplyDraft` from the ReplyService and returns a `ComposerResult` (send it, or
+keep it). Drafts are saved as you type through `on_draft`, so a crash or quit loses nothing;
+the counter counts the text the network will receive (with the @mention tuidesk adds).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -14,21 +16,22 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label, TextArea
 
-from tuidesk.models import LENGTH_LIMITS, ConversationRow, SavedReply
-from tuidesk.services.display import fill_template, grapheme_len
+from tuidesk.models import SavedReply, Visibility
+from tuidesk.services.display import fill_template
+from tuidesk.services.replies import ReplyDraft
 from tuidesk.ui.guard import Guarded
 from tuidesk.ui.screens.saved_replies import SavedReplyModal
 from tuidesk.ui.text import join, safe_line
 
-ReplyResult = tuple[str, str]
+
+@dataclass(frozen=True, slots=True)
+class ComposerResult:
+    draft: ReplyDraft
+    send: bool
+    """True: Ctrl+S (queue it); False: Esc (keep it as a draft)."""
 
 
-def reply_length(network: str, text: str) -> int:
-    """Length as the network counts it (Bluesky: graphemes)."""
-    return grapheme_len(text) if network == "bluesky" else len(text)
-
-
-class ReplyComposerModal(Guarded, ModalScreen[ReplyResult | None]):
+class ReplyComposerModal(Guarded, ModalScreen[ComposerResult]):
     DEFAULT_CSS = """
     ReplyComposerModal { align: center middle; }
     ReplyComposerModal > Vertical {
@@ -49,36 +52,37 @@ class ReplyComposerModal(Guarded, ModalScreen[ReplyResult | None]):
         Binding("escape", "close", "Close (keep draft)", id="composer.close"),
     ]
 
-    def __init__(self, row: ConversationRow, text: str, visibility: str,
-                 saved: list[SavedReply], values: dict[str, str],
-                 on_draft: Callable[[str, str], None], can_send: bool = True) -> None:
+    def __init__(self, draft: ReplyDraft, saved: list[SavedReply], values: dict[str, str],
+                 on_draft: Callable[[ReplyDraft], object],
+                 length: Callable[[ReplyDraft], tuple[int, int]], can_send: bool = True,
+                 error: str = "") -> None:
         super().__init__()
-        self.row = row
-        self.initial = text
-        self.visibility = visibility
+        self.draft = draft
         self.saved = saved
         self.values = values
         self.on_draft = on_draft
+        self.length = length
         self.can_send = can_send
         """False when no account of this conversation's own brand is configured here."""
-        self.limit = LENGTH_LIMITS.get(row.network, LENGTH_LIMITS["other"])
-        self._last_saved = (text, visibility)
+        self.error = error
+        self._last_saved = (draft.text, draft.visibility)
 
     def compose(self) -> ComposeResult:
+        d = self.draft
         with Vertical():
-            yield Label(join("Reply to ", safe_line("@" + self.row.customer, "bold"),
-                             f" on {self.row.network} (#{self.row.id})"), id="composer-title")
-            yield TextArea(self.initial, id="composer-text", soft_wrap=True,
+            yield Label(join("Reply to ", safe_line("@" + d.customer, "bold"),
+                             f" on {d.network} (#{d.conversation_id})"), id="composer-title")
+            yield TextArea(d.text, id="composer-text", soft_wrap=True,
                            show_line_numbers=False)
             with Horizontal(id="composer-bar"):
                 yield Label("", id="composer-mode", markup=False)
                 yield Label("", id="composer-count", markup=False)
             if not self.can_send:
                 yield Label(join(("No account for ", "$warning"),
-                                 safe_line("@" + self.row.brand, "$warning"),
+                                 safe_line("@" + d.brand, "$warning"),
                                  (" here: it waits in the outbox.", "$warning")),
                             id="composer-notice")
-            yield Label("", classes="error", id="composer-error", markup=False)
+            yield Label(join((self.error, "")), classes="error", id="composer-error")
             yield Label("Ctrl+S send · Ctrl+T public/DM · Ctrl+R saved reply · Esc keep draft",
                         classes="hint", markup=False)
 
@@ -90,32 +94,34 @@ class ReplyComposerModal(Guarded, ModalScreen[ReplyResult | None]):
         self.set_interval(0.5, self._autosave)
 
     @property
-    def text(self) -> str:
-        return self.query_one(TextArea).text
+    def current(self) -> ReplyDraft:
+        return replace(self.draft, text=self.query_one(TextArea).text)
 
     def _update_status(self) -> None:
-        mode = "DM (private)" if self.visibility == "direct" else "Public reply"
-        if self.visibility == "direct" and self.row.network == "bluesky":
+        d = self.current
+        mode = "DM (private)" if d.visibility == Visibility.DIRECT else "Public reply"
+        if d.visibility == Visibility.DIRECT and d.network == "bluesky":
             mode += " - Bluesky DMs are not supported yet: this would fail"
-
         self.query_one("#composer-mode", Label).update(mode)
-        n = reply_length(self.row.network, self.text)
-        unit = "graphemes" if self.row.network == "bluesky" else "chars"
+        n, limit = self.length(d)
+        unit = "graphemes" if d.network == "bluesky" else "chars"
         count = self.query_one("#composer-count", Label)
-        count.update(f"{n}/{self.limit} {unit}")
-        count.set_class(n > self.limit, "over")
+        count.update(f"{n}/{limit} {unit}")
+        count.set_class(n > limit, "over")
 
     def on_text_area_changed(self) -> None:
         self._update_status()
 
     def _autosave(self) -> None:
-        current = (self.text, self.visibility)
-        if current != self._last_saved:
-            self._last_saved = current
-            self.on_draft(*current)
+        d = self.current
+        if (d.text, d.visibility) != self._last_saved:
+            self.on_draft(d)
+            self._last_saved = (d.text, d.visibility)
 
     def action_toggle_visibility(self) -> None:
-        self.visibility = "public" if self.visibility == "direct" else "direct"
+        vis = Visibility.PUBLIC if self.draft.visibility == Visibility.DIRECT \
+            else Visibility.DIRECT
+        self.draft = replace(self.draft, visibility=vis)
         self._update_status()
         self._autosave()
 
@@ -129,17 +135,17 @@ class ReplyComposerModal(Guarded, ModalScreen[ReplyResult | None]):
         self.app.push_screen(SavedReplyModal(self.saved), insert)
 
     def action_send(self) -> None:
-        text = self.text.strip()
+        d = self.current
         error = self.query_one("#composer-error", Label)
-        if not text:
+        if not d.text.strip():
             error.update("The reply is empty.")
             return
-        n = reply_length(self.row.network, text)
-        if n > self.limit:
-            error.update(f"Too long for {self.row.network}: {n}/{self.limit}. Shorten it.")
+        n, limit = self.length(d)
+        if n > limit:
+            error.update(f"Too long for {d.network}: {n}/{limit} as posted (with the "
+                         "@mention). Shorten it.")
             return
-        self.dismiss((text, self.visibility))
+        self.dismiss(ComposerResult(d, send=True))
 
     def action_close(self) -> None:
-        self._autosave()
-        self.dismiss(None)
+        self.dismiss(ComposerResult(self.current, send=False))

@@ -14,13 +14,14 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, Label, Static
 
 from tuidesk.errors import QueryError, TuideskError
-from tuidesk.models import VIEW_TITLES, ConversationRow, View
+from tuidesk.models import VIEW_TITLES, ConversationRow, View, Visibility
 from tuidesk.services import Services
 from tuidesk.services.display import rel
 from tuidesk.services.queue_window import QueueWindow, SearchWindow
+from tuidesk.services.replies import AnsweredMeanwhile, ReplyDraft
 from tuidesk.ui.guard import Guarded
 from tuidesk.ui.messages import SyncFinished
-from tuidesk.ui.screens.composer import ReplyComposerModal
+from tuidesk.ui.screens.composer import ComposerResult, ReplyComposerModal
 from tuidesk.ui.screens.confirm import ConfirmModal
 from tuidesk.ui.screens.dashboard import DashboardScreen, Drill
 from tuidesk.ui.screens.escalate import EscalateModal
@@ -37,7 +38,7 @@ VIEW_ORDER = [View.INBOX, View.MINE, View.PENDING, View.ESCALATED, View.SNOOZED,
 #: Seconds the cursor must rest before the detail pane is redrawn.
 DETAIL_DELAY = 0.06
 NEEDS_ROW = {"reply", "dm", "claim", "assign", "tag", "note", "snooze", "escalate", "resolve",
-             "reopen", "retry", "escalation_back", "promise"}
+             "reopen", "retry", "escalation_back", "promise", "drop_reply"}
 
 
 class QueueScreen(Guarded, Screen[None]):
@@ -65,7 +66,10 @@ class QueueScreen(Guarded, Screen[None]):
                 tooltip="Record a promise made to the customer, with a due time",
                 id="queue.promise"),
         Binding("R", "retry", "Retry reply", show=False,
-                tooltip="Send a failed reply again (r edits it)", id="queue.retry"),
+                tooltip="Send a refused reply again (r edits it)", id="queue.retry"),
+        Binding("ctrl+d", "drop_reply", "Drop refused reply", show=False,
+                tooltip="Give up on a refused reply (its text stays in the audit log)",
+                id="queue.drop_reply"),
         Binding("slash", "search", "Search", tooltip="Full-text search", id="queue.search"),
         Binding("D", "dashboard", "Dashboard", show=False,
                 tooltip="Backlog, response times, SLA, volume, sentiment, agents",
@@ -88,6 +92,7 @@ class QueueScreen(Guarded, Screen[None]):
         super().__init__()
         self.services = services
         self.inbox = services.inbox
+        self.replies = services.replies
         self.view = View.INBOX.value
         self.window: QueueWindow | SearchWindow = QueueWindow(self.inbox, self.view)
         self.search_text: str | None = None
@@ -399,73 +404,64 @@ class QueueScreen(Guarded, Screen[None]):
         row = row or self.selected
         if row is None:
             return
-        draft = self.inbox.draft(row.id)
-        text = draft.text if draft else prefill
-        failed = self.inbox.failed_reply(row.id)
-        if failed is not None and not text:
-            # Edit a refused reply: its text comes back, the failed copy is discarded.
-            text = failed.text
-            visibility = visibility or failed.visibility
-            self.inbox.discard_failed(failed.id)
-        vis = visibility or (draft.visibility if draft else
-                             ("direct" if row.channel == "direct" else "public"))
-        values = self.inbox.template_values(row.id, self.services.settings.brand_name)
+        draft = self.replies.open(row, Visibility(visibility) if visibility else None,
+                                  prefill, self._selected_at or None)
+        self._open_composer(draft, can_send=self.inbox.can_send(row))
 
-        def save_draft(text: str, visibility: str) -> None:
-            self.inbox.save_draft(row.id, text, visibility)
+    def _open_composer(self, draft: ReplyDraft, can_send: bool, error: str = "") -> None:
+        values = self.inbox.template_values(draft.conversation_id,
+                                            self.services.settings.brand_name)
+        self.activity = "drafting"
+        self._heartbeat()
 
-        opened = min(self._selected_at or self.inbox.clock(), self.inbox.clock())
-
-        def send(result: tuple[str, str]) -> None:
-            kind = "DM" if result[1] == "direct" else "Reply"
-            if not self._do(self.inbox.reply, f"{kind} to #{row.id} queued in the outbox",
-                            row.id, *result):
-                # Nothing was queued (a full disk, a busy database): the text comes back.
-                self.app.push_screen(ReplyComposerModal(
-                    row, result[0], result[1], self.inbox.saved_replies(), values, save_draft,
-                    self.inbox.can_send(row)),
-                    done)
-
-        def done(result: tuple[str, str] | None) -> None:
+        def done(result: ComposerResult | None) -> None:
             self.activity = "viewing"
             self._heartbeat()
             if result is None:
-                self.notify("Draft kept.", markup=False)
+                return
+            if not result.send:
+                if self.replies.save(result.draft):
+                    self.notify("Draft kept.")
                 self._show_detail()
                 return
-            others = self.inbox.answered_by_others_since(row.id, opened)
-            if not others:
-                send(result)
-                return
-            # Never two answers to one customer by accident.
-            self.inbox.save_draft(row.id, *result)
+            self._send(result.draft, can_send)
 
-            def confirmed(yes: bool | None) -> None:
+        self.app.push_screen(ReplyComposerModal(draft, self.inbox.saved_replies(), values,
+                                                self.replies.save, self.replies.length,
+                                                can_send, error), done)
+
+    def _send(self, draft: ReplyDraft, can_send: bool, confirmed: bool = False) -> None:
+        try:
+            self.replies.send(draft, confirmed)
+        except AnsweredMeanwhile as exc:
+            # Never two answers to one customer by accident (the text is kept as a draft).
+            def confirmed_cb(yes: bool | None) -> None:
                 if yes:
-                    send(result)
+                    self._send(draft, can_send, confirmed=True)
                 else:
-                    self.notify("Not sent; your text is kept as a draft.", markup=False)
+                    self.notify("Not sent; your text is kept as a draft.")
 
-            self.app.push_screen(ConfirmModal(
-                f"{', '.join(others)} answered #{row.id} since you opened it. "
-                "Send yours as well?"), confirmed)
-
-        self.activity = "drafting"
-        self._heartbeat()
-        self.app.push_screen(ReplyComposerModal(row, text, vis, self.inbox.saved_replies(),
-                                                values, save_draft,
-                                                self.inbox.can_send(row)), done)
+            self.app.push_screen(ConfirmModal(exc.msg), confirmed_cb)
+            return
+        except TuideskError as exc:
+            # Nothing was queued (a full disk, a busy database): the text comes back.
+            self.notify(exc.msg, title=exc.title, severity="error")
+            self._open_composer(draft, can_send, error=exc.msg)
+            return
+        kind = "DM" if draft.visibility == Visibility.DIRECT else "Reply"
+        self.notify(f"{kind} to #{draft.conversation_id} queued in the outbox")
+        self.reload()
 
     def action_retry(self) -> None:
         row = self.selected
-        if row is None:
-            return
-        failed = self.inbox.failed_reply(row.id)
-        if failed is None:
-            self.notify("No failed reply here.", severity="warning", markup=False)
-            return
-        if self._do(self.inbox.retry_reply, f"Reply to #{row.id} queued again", failed.id):
+        if row is not None and self._do(self.replies.retry, f"Reply to #{row.id} queued again",
+                                        row.id):
             self.app.call_later(self.app.run_action, "sync")
+
+    def action_drop_reply(self) -> None:
+        row = self.selected
+        if row is not None:
+            self._do(self.replies.drop, f"Refused reply on #{row.id} dropped", row.id)
 
     @on(SyncFinished)
     def _sync_finished(self, event: SyncFinished) -> None:

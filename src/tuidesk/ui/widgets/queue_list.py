@@ -232,7 +232,10 @@ class QueueList(Guarded, ScrollView, can_focus=True):
             Segment(" " + NET.get(row.network, clean_line(row.network[:2].upper())) + " ", dim),
             Segment(fit(who, who_w) + " ", style),
             Segment(fit(channel + clean_line(row.preview), preview_w) + " ", style),
-            Segment(fit(row.status, status_w) + " ", dim),
+            # A refused reply is work to do: a word, not only a colour (NO_COLOR, 80x24).
+            Segment(fit("✗refused" if status_w >= 9 else "✗fail", status_w) + " ",
+                    style + comp("queue-list--overdue")) if row.reply_failed
+            else Segment(fit(row.status, status_w) + " ", dim),
             Segment(fit(clean_line(row.assignee or "-"), agent_w) + " ", dim),
             Segment(age.rjust(4), dim),
         ]
