@@ -57,7 +57,7 @@ def test_kill_after_the_receiver_got_the_post(tmp_path: Path) -> None:
         svc.close()
         for round_, row in enumerate(rows):
             svc = open_services(tmp_path / "w.db", load_settings(config, agent="ana"))
-            svc.inbox.escalate(row.id, "ticket", "needs a technician")
+            svc.escalations.escalate(row.id, "ticket", "needs a technician")
             svc.close()
             receiver.hang, before = True, len(server.requests)
             proc = subprocess.Popen([sys.executable, "-m", "tuidesk", "sync"], env=env,
@@ -98,7 +98,7 @@ async def _escalated(tmp_path: Path, url: str, reason: str,
                         closers=[client.aclose])
     svc.ingest.ingest([mention(1, at=NOW - 60)])
     cid = svc.inbox.page("all")[0].id
-    svc.inbox.escalate(cid, "ticket", reason)
+    svc.escalations.escalate(cid, "ticket", reason)
     return svc, clock, cid
 
 
@@ -150,7 +150,7 @@ async def test_retries_end_in_a_visible_dead_state(tmp_path: Path) -> None:
 
 
 def test_body_template_fills_in_one_pass() -> None:
-    from tuidesk.services.inbox import webhook_body
+    from tuidesk.services.escalation import webhook_body
 
     spec = EscalationTarget("t", webhook="http://127.0.0.1:9/x",
                             body='{"reason": "{reason}", "text": "{text}"}')

@@ -62,7 +62,7 @@ async def test_webhook_retries_then_delivers(ticketing: str, tmp_path: Path,
                         closers=[client.aclose])
     svc.ingest.ingest([mention(1, text='router "dead" again', at=NOW - 60)])
     cid = svc.inbox.page("all")[0].id
-    svc.inbox.escalate(cid, "external ticket", 'needs on-site "visit"')
+    svc.escalations.escalate(cid, "external ticket", 'needs on-site "visit"')
     Ticketing.script = [500, 503]
     report = await svc.sync.run_once()
     assert report.webhooks_retrying and not report.webhooks_sent
@@ -93,7 +93,7 @@ async def test_refused_webhook_fails_visibly(ticketing: str, tmp_path: Path) -> 
                         webhooks=WebhookSender((target,), client), closers=[client.aclose])
     svc.ingest.ingest([mention(1, at=NOW - 60)])
     cid = svc.inbox.page("all")[0].id
-    svc.inbox.escalate(cid, "external ticket", "billing dispute")
+    svc.escalations.escalate(cid, "external ticket", "billing dispute")
     Ticketing.script = [400]
     assert (await svc.sync.run_once()).webhooks_failed
     hook = svc.inbox.conversation(cid).webhooks[0]

@@ -184,7 +184,7 @@ def test_view_counts_stay_exact_through_actions_and_ingest(demo_services: Servic
     inbox.resolve(ids[1])
     inbox.reopen(ids[1])
     inbox.snooze(ids[3], clock() + 3600)
-    inbox.escalate(ids[4], "tier3", "router firmware")
+    svc.escalations.escalate(ids[4], "tier 3", "router firmware")
     inbox.resolve(ids[5])
     inbox.claim(ids[6])
     inbox.undo()

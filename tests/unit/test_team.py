@@ -16,7 +16,7 @@ from tuidesk.errors import ActionError
 from tuidesk.models import MessageIn
 from tuidesk.services import Services, open_services
 from tuidesk.services.clock import FixedClock
-from tuidesk.services.inbox import webhook_body
+from tuidesk.services.escalation import webhook_body
 from tuidesk.services.priority import SlaPolicy
 
 
@@ -85,7 +85,7 @@ def test_satisfaction_follow_up_returns_after_n_days(tmp_path: Path, clock: Fixe
 def test_overdue_promise_surfaces_once(tmp_path: Path, clock: FixedClock) -> None:
     svc = make(tmp_path, clock)
     cid = ids(svc)[0]
-    svc.inbox.promise(cid, "technician visit Tue 9-12", clock() + 7200)
+    svc.escalations.promise(cid, "technician visit Tue 9-12", clock() + 7200)
     svc.inbox.resolve(cid)
     clock.advance(7201)
     assert svc.inbox.wake_due() == [cid]
@@ -108,10 +108,10 @@ def test_snooze_wakes_flagged(tmp_path: Path, clock: FixedClock) -> None:
 def test_escalation_leaves_inbox_until_back(tmp_path: Path, clock: FixedClock) -> None:
     svc = make(tmp_path, clock)
     cid = ids(svc)[0]
-    holding = svc.inbox.escalate(cid, "field technician", "router swapped twice")
+    holding = svc.escalations.escalate(cid, "field technician", "router swapped twice")
     assert "technician visit" in holding and "{customer}" not in holding
     assert cid not in [r.id for r in svc.inbox.page("inbox")]
-    svc.inbox.close_escalation(cid)
+    svc.escalations.close_escalation(cid)
     assert cid in [r.id for r in svc.inbox.page("inbox")]
     assert svc.inbox.conversation(cid).escalations[0].status == "answered"
 

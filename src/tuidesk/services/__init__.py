@@ -10,6 +10,7 @@ from tuidesk.config import Settings
 from tuidesk.connectors.base import Connector
 from tuidesk.models import KeywordRule
 from tuidesk.services.clock import Clock, system_clock
+from tuidesk.services.escalation import EscalationService
 from tuidesk.services.inbox import InboxService
 from tuidesk.services.ingest import IngestService
 from tuidesk.services.insight import InsightService
@@ -24,6 +25,8 @@ class Services:
     """The single object the App receives."""
 
     inbox: InboxService
+    escalations: EscalationService
+    """Escalations and promises of the agent at this desk."""
     replies: ReplyService
     """Replies of the agent at this desk (the composer's and `tuidesk reply`'s workflow)."""
     ingest: IngestService
@@ -45,6 +48,10 @@ class Services:
         s = self.settings
         return InboxService(self._store, agent, self.inbox.sla, self.inbox.clock,
                             s.supervisors, s.followup_days, s.escalation_targets)
+
+    def escalations_for(self, agent: str) -> EscalationService:
+        return EscalationService(self._store, agent, self.inbox.sla, self.inbox.clock,
+                                 self.settings.escalation_targets)
 
     def replies_for(self, agent: str) -> ReplyService:
         return ReplyService(self._store, agent, self.inbox.sla, self.inbox.clock)
@@ -87,6 +94,8 @@ def open_services(
     if sync is not None:
         inbox.senders = sync.senders
     return Services(inbox=inbox, replies=ReplyService(store, settings.agent, sla, clock),
+                    escalations=EscalationService(store, settings.agent, sla, clock,
+                                                  settings.escalation_targets),
                     ingest=ingest, settings=settings, db_path=str(db_path),
                     _store=store, sync=sync, _closers=list(closers),
                     insight=InsightService(store, settings.agent, sla, clock))

@@ -6,6 +6,7 @@ import random
 from collections.abc import Callable, Iterator
 
 from tuidesk.models import MessageIn
+from tuidesk.services.escalation import EscalationService
 from tuidesk.services.inbox import InboxService
 from tuidesk.services.ingest import IngestService
 from tuidesk.services.replies import ReplyService
@@ -183,7 +184,8 @@ def seed_demo(ingest: IngestService, make_inbox: Callable[[str], InboxService],
             target, reason = ESCALATION_REASONS[i % len(ESCALATION_REASONS)]
             inbox.note(row.id, "Customer already restarted the router twice; line test shows "
                                "packet loss.")
-            inbox.escalate(row.id, target, reason)
+            EscalationService(inbox.store, inbox.agent, inbox.sla, inbox.clock).escalate(
+                row.id, target, reason)
         elif roll < 0.22:
             inbox.claim(row.id)
             inbox.snooze(row.id, now + rng.randint(1, 48) * 3600)

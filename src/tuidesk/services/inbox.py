@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import uuid
 from typing import Any
 
 from tuidesk.config import DEFAULT_TARGETS, EscalationTarget
@@ -17,8 +16,8 @@ from tuidesk.models import (
 )
 from tuidesk.services.audit import act
 from tuidesk.services.clock import Clock, system_clock
-from tuidesk.services.display import fill_template, safe_json
 from tuidesk.services.priority import SlaPolicy
+from tuidesk.services.templates import template_values
 from tuidesk.store import Store
 
 Key = tuple[int, int]
@@ -91,19 +90,14 @@ class InboxService:
     def conversation(self, conversation_id: int) -> Conversation | None:
         return self.store.conversation(conversation_id)
 
+    def template_values(self, conversation_id: int, brand_name: str = "") -> dict[str, str]:
+        """Values for {customer}, {agent}, {brand} in saved replies."""
+        return template_values(self.store, self.agent, conversation_id, brand_name)
+
     def row(self, conversation_id: int) -> ConversationRow | None:
         rows = self.store.rows_by_id([conversation_id])
         return rows[0] if rows else None
 
-    def template_values(self, conversation_id: int, brand_name: str = "") -> dict[str, str]:
-        """Values for {customer}, {agent}, {brand} in saved replies."""
-        conv = self.store.conversation(conversation_id)
-        if conv is None:
-            return {"agent": self.agent}
-        customer = (conv.customer.display_name if conv.customer else None) or conv.row.customer
-        brand = brand_name or self.store.brand_name(conv.row.network, conv.row.brand) \
-            or conv.row.brand
-        return {"customer": customer, "agent": self.agent, "brand": brand}
 
     def saved_replies(self) -> list[SavedReply]:
         return self.store.saved_replies()
@@ -180,52 +174,6 @@ class InboxService:
             self._act(conversation_id, "snooze",
                       {"status": Status.SNOOZED, "snoozed_until": until})
 
-    def escalate(self, conversation_id: int, target: str, reason: str) -> str:
-        """Escalate; a webhook target is queued for delivery. Returns the holding reply to
-        offer the customer (say what will happen next), or ''."""
-        if not reason.strip():
-            raise ActionError("Say why you escalate: the next tier needs the reason.")
-        now = self.clock()
-        spec = self.targets.get(target)
-        with self.store.write():
-            esc = self.store.add_escalation(conversation_id, target, reason, self.agent, now)
-            if spec is not None and spec.webhook:
-                body = webhook_body(spec, conversation_id, reason, self.agent,
-                                    self.store.conversation(conversation_id))
-                self.store.enqueue_webhook(esc, target, spec.webhook, body, now,
-                                           str(uuid.uuid4()))
-            self._act(conversation_id, "escalate", {"status": Status.ESCALATED},
-                      {"escalation_id": esc, "target": target, "reason": reason})
-        if spec is None or not spec.holding_reply:
-            return ""
-        return fill_template(spec.holding_reply, self.template_values(conversation_id))
-
-    def close_escalation(self, conversation_id: int, outcome: str = "answered") -> None:
-        """The escalation came back (answered or returned): back to the inbox."""
-        with self.store.write():
-            open_ids = self.store.open_escalations(conversation_id)
-            if not open_ids:
-                raise ActionError("No open escalation on this conversation.")
-            for esc in open_ids:
-                self.store.set_escalation_status(esc, outcome, self.clock())
-            self._act(conversation_id, "escalation_" + outcome, {"status": Status.OPEN},
-                      {"escalations": open_ids})
-
-    def promise(self, conversation_id: int, text: str, due_at: int) -> int:
-        """Record a commitment made to the customer; overdue ones come back to the queue."""
-        if not text.strip():
-            raise ActionError("Say what was promised.")
-        with self.store.write():
-            cid = self.store.add_commitment(conversation_id, self.agent, text, due_at,
-                                            self.clock())
-            self._act(conversation_id, "promise", {}, {"commitment_id": cid, "text": text,
-                                                       "due_at": due_at})
-        return cid
-
-    def keep_promise(self, commitment_id: int, conversation_id: int) -> None:
-        with self.store.write():
-            self.store.complete_commitment(commitment_id, self.clock())
-            self._act(conversation_id, "promise_kept", {}, {"commitment_id": commitment_id})
 
     def heartbeat(self, conversation_id: int | None, activity: str = "viewing") -> None:
         """Say what I am looking at (or drafting); others see it for PRESENCE_TTL seconds."""
@@ -338,20 +286,6 @@ class InboxService:
                                  now)
         return cid, f"Undid {event.action} on #{cid}"
 
-
-def webhook_body(spec: EscalationTarget, conversation_id: int, reason: str, agent: str,
-                 conv: Conversation | None) -> str:
-    """The JSON sent to an external system; template values are JSON-escaped."""
-    last_in = [m for m in (conv.messages if conv else ()) if m.direction == "in"]
-    values = {"conversation_id": conversation_id, "reason": reason, "agent": agent,
-              "target": spec.name, "customer": conv.row.customer if conv else "",
-              "text": last_in[-1].text if last_in else "",
-              "url": (last_in[-1].url or "") if last_in else ""}
-    if not spec.body:
-        return safe_json(values, indent=None)
-    # One pass: a reason typed as "{text}" stays that text, it is not filled again.
-    return fill_template(spec.body, values, encode=lambda v: safe_json(v, indent=None)[1:-1]
-                         if isinstance(v, str) else safe_json(v, indent=None))
 
 
 class SearchHits:

@@ -10,8 +10,6 @@ from textual.widgets import Input, Label, OptionList
 
 from tuidesk.ui.guard import Guarded
 
-TARGETS = ["tier 2", "tier 3", "phone callback", "field technician", "external ticket"]
-
 
 class EscalateModal(Guarded, ModalScreen[tuple[str, str] | None]):
     DEFAULT_CSS = """
@@ -27,9 +25,9 @@ class EscalateModal(Guarded, ModalScreen[tuple[str, str] | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="escalate.cancel"),
                 Binding("ctrl+s", "submit", "Escalate", id="escalate.submit")]
 
-    def __init__(self, targets: list[str] | None = None) -> None:
+    def __init__(self, targets: list[str]) -> None:
         super().__init__()
-        self.targets = targets or TARGETS
+        self.targets = targets
 
     def compose(self) -> ComposeResult:
         with Vertical():

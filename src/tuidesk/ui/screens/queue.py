@@ -93,6 +93,7 @@ class QueueScreen(Guarded, Screen[None]):
         self.services = services
         self.inbox = services.inbox
         self.replies = services.replies
+        self.escalations = services.escalations
         self.view = View.INBOX.value
         self.window: QueueWindow | SearchWindow = QueueWindow(self.inbox, self.view)
         self.search_text: str | None = None
@@ -364,12 +365,12 @@ class QueueScreen(Guarded, Screen[None]):
             if result is None:
                 return
             holding: list[str] = []
-            if self._do(lambda *a: holding.append(self.inbox.escalate(*a)),
+            if self._do(lambda *a: holding.append(self.escalations.escalate(*a)),
                         f"#{row.id} escalated to {result[0]}", row.id, *result) and holding[0]:
                 # Say what will happen next, then do it: offer the holding reply at once.
                 self.action_reply(None, prefill=holding[0], row=row)
 
-        self.app.push_screen(EscalateModal(list(self.inbox.targets)), done)
+        self.app.push_screen(EscalateModal(list(self.escalations.targets)), done)
 
     def action_resolve(self) -> None:
         row = self.selected
@@ -476,7 +477,7 @@ class QueueScreen(Guarded, Screen[None]):
     def action_escalation_back(self) -> None:
         row = self.selected
         if row is not None:
-            self._do(self.inbox.close_escalation, f"#{row.id} is back from escalation",
+            self._do(self.escalations.close_escalation, f"#{row.id} is back from escalation",
                      row.id)
 
     def action_promise(self) -> None:
@@ -490,7 +491,7 @@ class QueueScreen(Guarded, Screen[None]):
 
             def got_time(due: int | None) -> None:
                 if due is not None:
-                    self._do(self.inbox.promise, f"Promise recorded on #{row.id}", row.id,
+                    self._do(self.escalations.promise, f"Promise recorded on #{row.id}", row.id,
                              text, due)
 
             self.app.push_screen(SnoozeModal(self.inbox.clock, "Promised for when? (it comes "
