@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tuidesk import __version__
+from tuidesk.cli_actions import ACTIONS
 from tuidesk.cli_output import err, out, out_json
 from tuidesk.config import Settings, load_settings
 from tuidesk.errors import TuideskError
@@ -93,6 +94,9 @@ def _parser() -> argparse.ArgumentParser:
 
     add_parsers(sub, common)
     add_parser(sub, common)
+    from tuidesk.cli_actions import add_parsers as add_action_parsers
+
+    add_action_parsers(sub, common)
     return p
 
 
@@ -152,13 +156,14 @@ def cmd_import(args: argparse.Namespace, services: Services) -> int:
     return EXIT_PARTIAL if report.failed else EXIT_OK
 
 
-def _row_json(row: Any) -> dict[str, Any]:
+def row_json(row: Any) -> dict[str, Any]:
     return {
         "id": row.id, "network": row.network, "channel": row.channel, "status": row.status,
         "priority": row.priority, "assignee": row.assignee, "due_at": _iso(row.due_at),
         "created_at": _iso(row.created_at), "last_at": _iso(row.last_at),
         "customer": row.customer, "followers": row.followers, "brand": row.brand,
         "messages": row.message_count, "preview": row.preview,
+        "reply_refused": bool(row.reply_failed),
     }
 
 
@@ -178,7 +183,7 @@ def cmd_list(args: argparse.Namespace, services: Services) -> int:
     if limit:
         rows = rows[:limit]
     if args.json:
-        out_json([_row_json(r) for r in rows])
+        out_json([row_json(r) for r in rows])
         return EXIT_OK
     from tuidesk.services.display import clean_line
 
@@ -250,6 +255,14 @@ def main(argv: Sequence[str] | None = None, clock: Clock = system_clock) -> int:
                 return cmd_list(args, services)
             if command == "log":
                 return cmd_log(args, services)
+            if command in ACTIONS:
+                from tuidesk.cli_actions import cmd_action
+
+                return cmd_action(command, args, services)
+            if command == "saved-reply":
+                from tuidesk.cli_actions import cmd_saved_reply
+
+                return cmd_saved_reply(args, services)
             if command == "report":
                 from tuidesk.cli_report import cmd_report
 

@@ -243,8 +243,16 @@ class InboxService:
             self.store.set_brand_name(network, handle, name)
 
     def add_saved_reply(self, name: str, body: str) -> None:
+        """Add (or replace) a saved reply shared by everyone on this database."""
+        if not name.strip() or not body.strip():
+            raise ActionError("A saved reply needs a name and a text.")
         with self.store.write():
-            self.store.add_saved_reply(name, body)
+            self.store.add_saved_reply(name.strip(), body)
+
+    def remove_saved_reply(self, name: str) -> None:
+        with self.store.write():
+            if not self.store.remove_saved_reply(name):
+                raise ActionError(f"No saved reply named {name!r}.")
 
     def undo(self) -> tuple[int, str]:
         """Undo this agent's most recent action not yet undone.
@@ -284,6 +292,8 @@ class InboxService:
                                  (self.store.snapshot(cid) or {}) | {"undid": event.id,
                                                                      "action": event.action},
                                  now)
+        if event.action == "reply":
+            return cid, f"Undid reply on #{cid}: its text is back as your draft"
         return cid, f"Undid {event.action} on #{cid}"
 
 

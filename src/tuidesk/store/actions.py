@@ -167,6 +167,9 @@ class ActionsMixin:
         self.db.execute("UPDATE brands SET name = ? WHERE network = ? AND handle = ?",
                         (name, network, handle))
 
+    def remove_saved_reply(self, name: str) -> bool:
+        return bool(self._q("DELETE FROM saved_replies WHERE name = ? RETURNING id", (name,)))
+
     def add_saved_reply(self, name: str, body: str) -> None:
         self.db.execute(
             "INSERT INTO saved_replies (name, body) VALUES (?, ?) "
