@@ -146,17 +146,19 @@ class QueueScreen(Guarded, Screen[None]):
                       (f"  {self._count(self.window)} conversations  ·  Esc returns to "
                        f"{VIEW_TITLES[self.view]}", "")]
         else:
-            narrow = self.size.width < 100
+            width = self.size.width
             for i, v in enumerate(VIEW_ORDER):
                 title = VIEW_TITLES[v]
-                if narrow and v.value != self.view:
-                    title = title[:4]
-                label = f" {i + 1} {title} "
+                if v.value != self.view and width < 100:
+                    # At 80 columns the other views are their keys: room for what failed.
+                    title = title[:4] if width >= 90 else ""
+                label = f" {i + 1} {title} " if title else f" {i + 1}"
                 if v.value == self.view:
                     parts.append((label + f"{self.window.total} ", "bold reverse"))
                 else:
                     parts.append((label, "$text-muted"))
         parts += [("  │ ", "$text-muted"), safe_line(self.inbox.agent, "bold")]
+        parts += self._outbox_parts()
         parts += self._sync_parts()
         self.query_one("#view-bar", Static).update(join(*parts))  # type: ignore[arg-type]
         width = self.query_one(QueueList).size.width or self.size.width
@@ -193,12 +195,17 @@ class QueueScreen(Guarded, Screen[None]):
             elif st.last_sync_at:
                 parts += [("  ⟳ ", "$success"), safe_line(st.account),
                           (f" {rel(now - st.last_sync_at)} ago", "$text-muted")]
+        return parts
+
+    def _outbox_parts(self) -> list[object]:
+        """Refused replies first (they are work), then what waits: short enough for 80x24."""
         counts = self.inbox.outbox_counts()
+        parts: list[object] = []
         if counts.get("failed"):
-            parts.append((f"  outbox: {counts['failed']} failed", "bold $error"))
-        elif counts.get("queued") or counts.get("sending"):
-            parts.append((f"  outbox: {counts.get('queued', 0) + counts.get('sending', 0)} "
-                          "waiting", "$warning"))
+            parts.append((f"  ✗ {counts['failed']} refused", "bold $error"))
+        waiting = counts.get("queued", 0) + counts.get("sending", 0)
+        if waiting:
+            parts.append((f"  ⧗ {waiting} to send", "$warning"))
         return parts
 
     def _show_detail(self) -> None:
