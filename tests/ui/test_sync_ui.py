@@ -54,7 +54,7 @@ async def test_background_sync_fills_the_queue_and_delivers(tmp_path: Path,
         await pilot.press("7")
         await settle(pilot)
         assert "✗ failed" in detail(app) and "422 Text too long" in detail(app)
-        assert "1 failed" in bar(app)
+        assert "✗ 1 refused" in bar(app)
         await pilot.press("R")  # retry as is: the fake accepts it now
         await app.workers.wait_for_complete()
         await pilot.pause()
