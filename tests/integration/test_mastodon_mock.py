@@ -178,3 +178,33 @@ def test_rate_limit_from_the_server_is_respected(server, env: dict[str, str]) ->
     assert len(brand_posts(server)) == 1
     assert run("account", "remove", "acme").returncode == 0
     assert "no accounts" in run("sync").stderr
+
+
+@pytest.mark.parametrize("body_len", [500, 500 - len("@bob "), 480])
+def test_a_500_character_reply_is_refused_before_sending_or_accepted(  # type: ignore[no-untyped-def]
+        server, env: dict[str, str], body_len: int) -> None:
+    """What the composer counts is what the server counts: never a 422 for length."""
+    from tuidesk.errors import ActionError
+    from tuidesk.services.replies import ReplyDraft
+
+    run = Run(env)
+    post_as(server, "bob_token", "@alice my bill is wrong")
+    assert run("account", "add", "mastodon", "--instance", server.base_url).returncode == 0
+    assert run("sync").returncode == 0
+    svc = open_services(env["TUIDESK_DB"], Settings(agent="tester"))
+    row = svc.inbox.page("all")[0]
+    draft = ReplyDraft(row.id, row.network, row.customer, row.brand, "y" * body_len,
+                       "public", opened_at=0)
+    counted, limit = svc.replies.length(draft)
+    try:
+        svc.replies.check(draft)  # exactly what the composer runs before Ctrl+S queues
+    except ActionError as exc:
+        assert counted > limit and "with the @mention" in exc.msg
+        svc.close()
+        return
+    svc.replies.send(draft)
+    svc.close()
+    delivered = run("sync")
+    assert "outbox: sent 1, failed 0" in delivered.stdout, delivered.stdout + delivered.stderr
+    assert "422" not in delivered.stdout + delivered.stderr
+    assert counted <= limit
