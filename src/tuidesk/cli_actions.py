@@ -9,7 +9,7 @@ stderr when the action is not allowed (claimed by someone else, nothing to undo,
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import Any, TypeAlias
 
 from tuidesk.cli_output import out, out_json
 from tuidesk.errors import ActionError
@@ -20,6 +20,8 @@ from tuidesk.services.when import parse_when
 ACTIONS = ("claim", "assign", "tag", "note", "reply", "dm", "snooze", "escalate", "resolve",
            "reopen", "promise", "undo")
 
+Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
 
 def _conversation(text: str) -> int:
     try:
@@ -29,9 +31,10 @@ def _conversation(text: str) -> int:
                                          "or #301)") from None
 
 
-def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def add_parsers(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     def action(name: str, help_: str, conversation: bool = True) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, parents=[common], help=help_, description=help_ + ".")
+        p: argparse.ArgumentParser = sub.add_parser(name, parents=[common], help=help_,
+                                                    description=help_ + ".")
         if conversation:
             p.add_argument("conversation", type=_conversation, help="its number, e.g. 301")
         p.add_argument("--json", action="store_true", help="print the result as JSON")

@@ -12,6 +12,7 @@ import os
 import re
 import sys
 from dataclasses import replace
+from typing import TypeAlias
 
 from tuidesk.accounts import (
     ACCOUNT_NAME,
@@ -33,8 +34,10 @@ SEVERITIES = {"low": 1, "medium": 2, "high": 3}
 #: A Mastodon acct or Bluesky handle: visible characters only.
 ACCOUNT_HANDLE = re.compile(r"@?[A-Za-z0-9][A-Za-z0-9_.@-]{0,252}")
 
+Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
-def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+
+def add_parsers(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     acc = sub.add_parser("account", parents=[common], help="manage brand accounts",
                          description="Brand accounts and their secrets (kept in accounts.toml "
                          "under the config dir, mode 0600; never in the database).")

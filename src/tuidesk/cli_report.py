@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import argparse
+from typing import TypeAlias
 
 from tuidesk.cli_output import out, out_csv, out_json
 from tuidesk.services import Services
 from tuidesk.services.display import clean_line, rel
 from tuidesk.services.insight import parse_since
 
+Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
-def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+
+def add_parser(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     rp = sub.add_parser("report", parents=[common], help="response times, SLA, backlog, ...",
                         description="Figures for supervisors: backlog, first-response time "
                         "(median, p90), SLA breaches, volume, sentiment, conversions, agents.")

@@ -226,7 +226,7 @@ class ConfigFile(_Section):
     escalation: list[_Escalation] = []
 
 
-def _minutes(table: Mapping[str, int]) -> dict[int, int]:
+def _minutes(table: Mapping[Any, int]) -> dict[int, int]:
     return {PRIORITY_KEYS[k]: v * 60 for k, v in table.items()}
 
 

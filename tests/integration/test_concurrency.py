@@ -16,7 +16,7 @@ def agent_worker(db: str, agent: str, ids: list[int], barrier: mp.synchronize.Ba
                  out: mp.Queue) -> None:
     import sqlite3
 
-    from tuidesk.errors import ActionError
+    from tuidesk.errors import ActionError, StoreError
 
     svc = open_services(db, Settings(agent=agent))
     won, notes, errors = [], 0, []
@@ -28,12 +28,12 @@ def agent_worker(db: str, agent: str, ids: list[int], barrier: mp.synchronize.Ba
             won.append(cid)
         except ActionError:
             pass
-        except sqlite3.OperationalError as exc:
+        except (sqlite3.Error, StoreError) as exc:  # the store raises StoreError when busy
             errors.append(str(exc))
         try:
             svc.inbox.note(cid, f"{agent} checked")
             notes += 1
-        except sqlite3.OperationalError as exc:
+        except (sqlite3.Error, StoreError) as exc:  # the store raises StoreError when busy
             errors.append(str(exc))
     svc.close()
     out.put((agent, won, notes, errors))

@@ -40,7 +40,7 @@ def backoff(attempts: int, retry_after: float | None) -> int:
     """Seconds to wait before the next attempt: the server's word, else exponential."""
     if retry_after is not None:
         return max(1, int(retry_after + 0.999))
-    return min(3600, 30 * 2 ** max(0, attempts - 1))
+    return min(3600, 30 * (1 << max(0, attempts - 1)))
 
 
 #: A webhook is tried this many times (about 3 hours of backoff), then left "failed": dead,

@@ -22,9 +22,12 @@ STATE_COLUMNS = (
 class ActionsMixin:
     db: Database
 
-    def _q(self, sql: str, params: Any = ()) -> list[tuple[Any, ...]]: ...
-    def _one(self, sql: str, params: Any = ()) -> Any: ...
-    def tags_of(self, conversation_id: int) -> list[str]: ...
+    def _q(self, sql: str, params: Any = ()) -> list[tuple[Any, ...]]:
+        raise NotImplementedError  # Store provides it
+    def _one(self, sql: str, params: Any = ()) -> Any:
+        raise NotImplementedError
+    def tags_of(self, conversation_id: int) -> list[str]:
+        raise NotImplementedError
 
     def snapshot(self, conversation_id: int) -> dict[str, Any] | None:
         """The conversation's mutable state, as recorded in audit events."""

@@ -15,8 +15,10 @@ if TYPE_CHECKING:
 class DeliveryMixin:
     db: Database
 
-    def _q(self, sql: str, params: Any = ()) -> list[tuple[Any, ...]]: ...
-    def _one(self, sql: str, params: Any = ()) -> Any: ...
+    def _q(self, sql: str, params: Any = ()) -> list[tuple[Any, ...]]:
+        raise NotImplementedError  # Store provides it
+    def _one(self, sql: str, params: Any = ()) -> Any:
+        raise NotImplementedError
 
     # -- sync state ------------------------------------------------------------------------
 

@@ -90,8 +90,10 @@ def fts_query(text: str) -> str:
 class QueriesMixin:
     db: Database
 
-    def _q(self, sql: str, params: Any = ()) -> list[tuple[Any, ...]]: ...
-    def _one(self, sql: str, params: Any = ()) -> Any: ...
+    def _q(self, sql: str, params: Any = ()) -> list[tuple[Any, ...]]:
+        raise NotImplementedError  # Store provides it
+    def _one(self, sql: str, params: Any = ()) -> Any:
+        raise NotImplementedError
 
     # -- queue pages (keyset, never OFFSET except for an explicit jump) --------------------
 
@@ -250,7 +252,7 @@ class QueriesMixin:
                 "FROM customers WHERE id = ?",
                 (customer_id,),
             )[0]
-            customer = Customer(*c[:6], vip=bool(c[6]))
+            customer = Customer(c[0], c[1], c[2], c[3], c[4], c[5], vip=bool(c[6]))
             # Everything the customer ever sent or received, in any conversation and channel:
             # an agent must never be oblivious of earlier DMs.
             history = [

@@ -15,8 +15,10 @@ FRT = "(c.first_reply_at - c.first_inbound_at)"
 class ReportsMixin:
     db: Database
 
-    def _q(self, sql: str, params: Any = ()) -> list[tuple[Any, ...]]: ...
-    def _one(self, sql: str, params: Any = ()) -> Any: ...
+    def _q(self, sql: str, params: Any = ()) -> list[tuple[Any, ...]]:
+        raise NotImplementedError  # Store provides it
+    def _one(self, sql: str, params: Any = ()) -> Any:
+        raise NotImplementedError
 
     @staticmethod
     def _scope(since: int | None, until: int | None, brand: str | None

@@ -16,8 +16,10 @@ _WEBHOOK_COLUMNS = ("id, escalation_id, target, url, body, state, attempts, resp
 class TeamMixin:
     db: Database
 
-    def _q(self, sql: str, params: Any = ()) -> list[tuple[Any, ...]]: ...
-    def _one(self, sql: str, params: Any = ()) -> Any: ...
+    def _q(self, sql: str, params: Any = ()) -> list[tuple[Any, ...]]:
+        raise NotImplementedError  # Store provides it
+    def _one(self, sql: str, params: Any = ()) -> Any:
+        raise NotImplementedError
 
     # -- presence --------------------------------------------------------------------------
 

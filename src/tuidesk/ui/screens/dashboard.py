@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Label, OptionList, Sparkline, Static
 from textual.widgets.option_list import Option
@@ -81,7 +82,7 @@ class DashboardScreen(Guarded, Screen[Drill]):
                 yield Static(self._people(), id="dash-people")
         yield Footer()
 
-    def _figures(self) -> object:
+    def _figures(self) -> Content:
         r = self.report
         parts: list[object] = [("First response  answered median  p90  late\n",
                                 "bold $accent")]
@@ -101,7 +102,7 @@ class DashboardScreen(Guarded, Screen[Drill]):
                      "started negative ended positive\n")
         return join(*parts)  # type: ignore[arg-type]
 
-    def _people(self) -> object:
+    def _people(self) -> Content:
         r = self.report
         parts: list[object] = [("Agent      handled  median reply  open\n", "bold $accent")]
         for a in r.agents:

@@ -549,7 +549,7 @@ class QueueScreen(Guarded, Screen[None]):
     def action_help(self) -> None:
         rows = []
         for widget in (self, self.query_one(QueueList)):
-            for binding in widget.BINDINGS:  # type: ignore[attr-defined]
+            for binding in widget.BINDINGS:
                 b = binding if isinstance(binding, Binding) else Binding(*binding)
                 rows.append((b.key.replace("question_mark", "?").replace("slash", "/"),
                              b.tooltip or b.description, b.id or ""))
