@@ -102,9 +102,6 @@ class InboxService:
     def saved_replies(self) -> list[SavedReply]:
         return self.store.saved_replies()
 
-    def all_tags(self) -> list[str]:
-        return self.store.all_tags()
-
     def events(self, conversation_id: int | None = None, limit: int = 1000) -> list[Event]:
         return self.store.events(conversation_id=conversation_id, limit=limit)
 

@@ -314,9 +314,6 @@ class QueriesMixin:
             "SELECT tag FROM conversation_tags WHERE conversation_id = ? ORDER BY tag",
             (conversation_id,))]
 
-    def all_tags(self) -> list[str]:
-        return [r[0] for r in self._q("SELECT DISTINCT tag FROM conversation_tags ORDER BY tag")]
-
     def outbox_of(self, conversation_id: int) -> list[OutboxItem]:
         return [OutboxItem(*r) for r in self._q(
             "SELECT id, conversation_id, network, visibility, text, agent, state, "

@@ -9,7 +9,6 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
 from tuidesk.ui.guard import Guarded
-from tuidesk.ui.text import safe
 
 
 class TextPromptModal(Guarded, ModalScreen[str | None]):
@@ -41,9 +40,6 @@ class TextPromptModal(Guarded, ModalScreen[str | None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.dismiss(event.value)
-
-    def show_error(self, text: str) -> None:
-        self.query_one("#prompt-error", Label).update(safe(text))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -16,7 +16,6 @@ from textual.widgets import Footer, Input, Label, Static
 from tuidesk.errors import QueryError, TuideskError
 from tuidesk.models import VIEW_TITLES, ConversationRow, View, Visibility
 from tuidesk.services import Services
-from tuidesk.services.display import rel
 from tuidesk.services.queue_window import QueueWindow, SearchWindow
 from tuidesk.services.replies import AnsweredMeanwhile, ReplyDraft
 from tuidesk.ui.guard import Guarded
@@ -31,9 +30,8 @@ from tuidesk.ui.screens.snooze import SnoozeModal
 from tuidesk.ui.text import join, safe_line
 from tuidesk.ui.widgets.conversation_detail import ConversationDetail
 from tuidesk.ui.widgets.queue_list import QueueList, header_text
+from tuidesk.ui.widgets.view_bar import VIEW_ORDER, ViewBar, window_count
 
-VIEW_ORDER = [View.INBOX, View.MINE, View.PENDING, View.ESCALATED, View.SNOOZED,
-              View.RESOLVED, View.ALL]
 #: Actions that need a highlighted conversation (disabled in the footer otherwise).
 #: Seconds the cursor must rest before the detail pane is redrawn.
 DETAIL_DELAY = 0.06
@@ -110,7 +108,7 @@ class QueueScreen(Guarded, Screen[None]):
 
     def compose(self) -> ComposeResult:
         now = self.inbox.clock
-        yield Static("", id="view-bar")
+        yield ViewBar(id="view-bar")
         with Horizontal(id="main"):
             with Vertical(id="queue-pane"):
                 yield Static("", id="queue-header", markup=False)
@@ -139,35 +137,13 @@ class QueueScreen(Guarded, Screen[None]):
         self._show_detail()
 
     def _update_bar(self) -> None:
-        parts: list[object] = []
-        self._shown_count = self._count(self.window)
-        if self.search_text is not None:
-            parts += [("Search ", "bold $accent"), safe_line(repr(self.search_text)),
-                      (f"  {self._count(self.window)} conversations  ·  Esc returns to "
-                       f"{VIEW_TITLES[self.view]}", "")]
-        else:
-            width = self.size.width
-            for i, v in enumerate(VIEW_ORDER):
-                title = VIEW_TITLES[v]
-                if v.value != self.view and width < 100:
-                    # At 80 columns the other views are their keys: room for what failed.
-                    title = title[:4] if width >= 90 else ""
-                label = f" {i + 1} {title} " if title else f" {i + 1}"
-                if v.value == self.view:
-                    parts.append((label + f"{self.window.total} ", "bold reverse"))
-                else:
-                    parts.append((label, "$text-muted"))
-        parts += [("  │ ", "$text-muted"), safe_line(self.inbox.agent, "bold")]
-        parts += self._outbox_parts()
-        parts += self._sync_parts()
-        self.query_one("#view-bar", Static).update(join(*parts))  # type: ignore[arg-type]
+        self._shown_count = window_count(self.window)
+        statuses = self.services.sync.statuses() if self.services.sync is not None else None
+        self.query_one(ViewBar).show(self.view, window_count(self.window), self.search_text,
+                                     self.inbox.agent, self.inbox.outbox_counts(), statuses,
+                                     self.inbox.clock(), self.size.width)
         width = self.query_one(QueueList).size.width or self.size.width
         self.query_one("#queue-header", Static).update(header_text(width))
-
-    @staticmethod
-    def _count(window: QueueWindow | SearchWindow) -> str:
-        more = isinstance(window, SearchWindow) and not window.complete
-        return f"{window.total:,}{'+' if more else ''}"
 
     def _heartbeat(self) -> None:
         """Tell the other agents what I am on (they see it in their detail pane)."""
@@ -178,35 +154,6 @@ class QueueScreen(Guarded, Screen[None]):
             self.inbox.heartbeat(row.id if row else None, self.activity)
         except TuideskError:
             pass  # presence is best effort: the next heartbeat will try again
-
-    def _sync_parts(self) -> list[object]:
-        """Last sync per account and the outbox, for the top bar."""
-        sync = self.services.sync
-        if sync is None:
-            return [("  · offline", "$text-muted")]
-        now = self.inbox.clock()
-        parts: list[object] = []
-        for st in sync.statuses():
-            if st.last_error and (st.last_sync_at or 0) <= (st.last_error_at or 0):
-                # The tail of "Title: METHOD /path: detail" says most in little space.
-                short = st.last_error.rsplit(": ", 1)[-1]
-                parts += [("  ✗ ", "$error"), safe_line(f"{st.account}: {short}"[:40],
-                                                        "$error")]
-            elif st.last_sync_at:
-                parts += [("  ⟳ ", "$success"), safe_line(st.account),
-                          (f" {rel(now - st.last_sync_at)} ago", "$text-muted")]
-        return parts
-
-    def _outbox_parts(self) -> list[object]:
-        """Refused replies first (they are work), then what waits: short enough for 80x24."""
-        counts = self.inbox.outbox_counts()
-        parts: list[object] = []
-        if counts.get("failed"):
-            parts.append((f"  ✗ {counts['failed']} refused", "bold $error"))
-        waiting = counts.get("queued", 0) + counts.get("sending", 0)
-        if waiting:
-            parts.append((f"  ⧗ {waiting} to send", "$warning"))
-        return parts
 
     def _show_detail(self) -> None:
         if self._detail_timer is not None:
@@ -228,7 +175,7 @@ class QueueScreen(Guarded, Screen[None]):
 
     @on(QueueList.Highlighted)
     def _highlighted(self, event: QueueList.Highlighted) -> None:
-        if self.search_text is not None and self._count(self.window) != self._shown_count:
+        if self.search_text is not None and window_count(self.window) != self._shown_count:
             self._update_bar()  # more search results arrived as the cursor went down
         if event.row != self.selected:
             self.selected = event.row
@@ -579,7 +526,7 @@ class QueueScreen(Guarded, Screen[None]):
             self.query_one("#search-error", Label).update(
                 join(("✗ ", "$error"), safe_line(exc.msg, "$error")))
             return False
-        self.query_one("#search-error", Label).update(f"{self._count(window)} conversations")
+        self.query_one("#search-error", Label).update(f"{window_count(window)} conversations")
         self._show_results(text, lambda: SearchWindow.search(self.inbox, text), window)
         return True
 

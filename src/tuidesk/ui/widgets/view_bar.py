@@ -1,0 +1,74 @@
+"""Provides ViewBar: the top line: the views and their counts (or the search shown), who I am,
+refused and waiting replies, and each account's sync state, compact enough for 80 columns."""
+
+from __future__ import annotations
+
+from textual.widgets import Static
+
+from tuidesk.models import VIEW_TITLES, SyncStatus, View
+from tuidesk.services.display import rel
+from tuidesk.services.queue_window import QueueWindow, SearchWindow
+from tuidesk.ui.guard import Guarded
+from tuidesk.ui.text import join, safe_line
+
+VIEW_ORDER = [View.INBOX, View.MINE, View.PENDING, View.ESCALATED, View.SNOOZED,
+              View.RESOLVED, View.ALL]
+
+Part = object
+
+
+def window_count(window: QueueWindow | SearchWindow) -> str:
+    """'1,204', or '100+' while search results are still loading."""
+    more = isinstance(window, SearchWindow) and not window.complete
+    return f"{window.total:,}{'+' if more else ''}"
+
+
+class ViewBar(Guarded, Static):
+    def show(self, view: str, count: str, search: str | None, agent: str,
+             outbox: dict[str, int], statuses: list[SyncStatus] | None, now: int,
+             width: int) -> None:
+        parts: list[Part] = []
+        if search is not None:
+            parts += [("Search ", "bold $accent"), safe_line(repr(search)),
+                      (f"  {count} conversations  ·  Esc returns to {VIEW_TITLES[view]}", "")]
+        else:
+            for i, v in enumerate(VIEW_ORDER):
+                title = VIEW_TITLES[v]
+                if v.value != view and width < 100:
+                    # At 80 columns the other views are their keys: room for what failed.
+                    title = title[:4] if width >= 90 else ""
+                label = f" {i + 1} {title} " if title else f" {i + 1}"
+                if v.value == view:
+                    parts.append((label + f"{count} ", "bold reverse"))
+                else:
+                    parts.append((label, "$text-muted"))
+        parts += [("  │ ", "$text-muted"), safe_line(agent, "bold")]
+        parts += _outbox(outbox) + _sync(statuses, now)
+        self.update(join(*parts))  # type: ignore[arg-type]
+
+
+def _outbox(counts: dict[str, int]) -> list[Part]:
+    """Refused replies first (they are work), then what waits."""
+    parts: list[Part] = []
+    if counts.get("failed"):
+        parts.append((f"  ✗ {counts['failed']} refused", "bold $error"))
+    waiting = counts.get("queued", 0) + counts.get("sending", 0)
+    if waiting:
+        parts.append((f"  ⧗ {waiting} to send", "$warning"))
+    return parts
+
+
+def _sync(statuses: list[SyncStatus] | None, now: int) -> list[Part]:
+    """Last sync or last error per account ('offline' without accounts)."""
+    if statuses is None:
+        return [("  · offline", "$text-muted")]
+    parts: list[Part] = []
+    for st in statuses:
+        if st.last_error and (st.last_sync_at or 0) <= (st.last_error_at or 0):
+            # The tail of "Title: METHOD /path: detail" says most in little space.
+            short = st.last_error.rsplit(": ", 1)[-1]
+            parts += [("  ✗ ", "$error"), safe_line(f"{st.account}: {short}"[:40], "$error")]
+        elif st.last_sync_at:
+            parts += [("  ⟳ ", "$success"), safe_line(st.account),
+                      (f" {rel(now - st.last_sync_at)} ago", "$text-muted")]
+    return parts
