@@ -14,19 +14,14 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, Label, Static
 
 from tuidesk.errors import QueryError, TuideskError
-from tuidesk.models import VIEW_TITLES, ConversationRow, View, Visibility
+from tuidesk.models import VIEW_TITLES, ConversationRow, View
 from tuidesk.services import Services
 from tuidesk.services.queue_window import QueueWindow, SearchWindow
-from tuidesk.services.replies import AnsweredMeanwhile, ReplyDraft
 from tuidesk.ui.guard import Guarded
 from tuidesk.ui.messages import SyncFinished
-from tuidesk.ui.screens.composer import ComposerResult, ReplyComposerModal
-from tuidesk.ui.screens.confirm import ConfirmModal
 from tuidesk.ui.screens.dashboard import DashboardScreen, Drill
-from tuidesk.ui.screens.escalate import EscalateModal
 from tuidesk.ui.screens.help import HelpModal
-from tuidesk.ui.screens.prompt import TextPromptModal
-from tuidesk.ui.screens.snooze import SnoozeModal
+from tuidesk.ui.screens.queue_actions import ConversationActions
 from tuidesk.ui.text import join, safe_line
 from tuidesk.ui.widgets.conversation_detail import ConversationDetail
 from tuidesk.ui.widgets.queue_list import QueueList, header_text
@@ -39,7 +34,7 @@ NEEDS_ROW = {"reply", "dm", "claim", "assign", "tag", "note", "snooze", "escalat
              "reopen", "retry", "escalation_back", "promise", "drop_reply"}
 
 
-class QueueScreen(Guarded, Screen[None]):
+class QueueScreen(Guarded, ConversationActions, Screen[None]):
     BINDINGS = [
         *[Binding(str(i + 1), f"view('{v.value}')", VIEW_TITLES[v], show=False,
                   id=f"queue.view_{v.value}") for i, v in enumerate(VIEW_ORDER)],
@@ -252,100 +247,6 @@ class QueueScreen(Guarded, Screen[None]):
         self._show_window()
         self.query_one(QueueList).focus()
 
-    def action_claim(self) -> None:
-        row = self.selected
-        if row is not None:
-            self._do(self.inbox.claim, f"Claimed #{row.id}", row.id)
-
-    def action_assign(self) -> None:
-        row = self.selected
-        if row is None:
-            return
-
-        def done(name: str | None) -> None:
-            if name is not None:
-                who = name.strip() or None
-                self._do(self.inbox.assign, f"#{row.id} assigned to {who or 'nobody'}",
-                         row.id, who)
-
-        self.app.push_screen(TextPromptModal(f"Assign #{row.id} to (empty = unassign):",
-                                             row.assignee or ""), done)
-
-    def action_tag(self) -> None:
-        row = self.selected
-        if row is None:
-            return
-        current = ", ".join(self.inbox.conversation(row.id).tags)  # type: ignore[union-attr]
-
-        def done(text: str | None) -> None:
-            if text is not None:
-                tags = [t for t in text.replace(",", " ").split() if t]
-                self._do(self.inbox.set_tags, f"Tags of #{row.id}: {', '.join(tags) or '-'}",
-                         row.id, tags)
-
-        self.app.push_screen(TextPromptModal(f"Tags for #{row.id} (comma or space separated):",
-                                             current, "billing, outage"), done)
-
-    def action_note(self) -> None:
-        row = self.selected
-        if row is None:
-            return
-
-        def done(text: str | None) -> None:
-            if text:
-                self._do(self.inbox.note, f"Note added to #{row.id}", row.id, text)
-
-        self.app.push_screen(TextPromptModal(
-            f"Internal note on #{row.id} (agents only, never sent):",
-            placeholder="what you did, what you promised"), done)
-
-    def action_snooze(self) -> None:
-        row = self.selected
-        if row is None:
-            return
-
-        def done(until: int | None) -> None:
-            if until is not None:
-                self._do(self.inbox.snooze, f"Snoozed #{row.id}", row.id, until)
-
-        self.app.push_screen(SnoozeModal(self.inbox.clock), done)
-
-    def action_escalate(self) -> None:
-        row = self.selected
-        if row is None:
-            return
-
-        def done(result: tuple[str, str] | None) -> None:
-            if result is None:
-                return
-            holding: list[str] = []
-            if self._do(lambda *a: holding.append(self.escalations.escalate(*a)),
-                        f"#{row.id} escalated to {result[0]}", row.id, *result) and holding[0]:
-                # Say what will happen next, then do it: offer the holding reply at once.
-                self.action_reply(None, prefill=holding[0], row=row)
-
-        self.app.push_screen(EscalateModal(list(self.escalations.targets)), done)
-
-    def action_resolve(self) -> None:
-        row = self.selected
-        if row is not None:
-            self._do(self.inbox.resolve, f"Resolved #{row.id}", row.id)
-
-    def action_reopen(self) -> None:
-        row = self.selected
-        if row is not None:
-            self._do(self.inbox.reopen, f"Reopened #{row.id}", row.id)
-
-    def action_undo(self) -> None:
-        try:
-            cid, what = self.inbox.undo()
-        except TuideskError as exc:
-            self.notify(exc.msg, title=exc.title, severity="warning", markup=False)
-            return
-        self.notify(what, markup=False)
-        self.reload()
-        self.select_conversation(cid)
-
     def select_conversation(self, conversation_id: int) -> bool:
         """Move the cursor to a conversation if it is among the rows loaded near the cursor."""
         index = self.window.index_of(conversation_id)
@@ -353,70 +254,6 @@ class QueueScreen(Guarded, Screen[None]):
             return False
         self.query_one(QueueList).cursor = index
         return True
-
-    def action_reply(self, visibility: str | None = None, prefill: str = "",
-                     row: ConversationRow | None = None) -> None:
-        row = row or self.selected
-        if row is None:
-            return
-        draft = self.replies.open(row, Visibility(visibility) if visibility else None,
-                                  prefill, self._selected_at or None)
-        self._open_composer(draft, can_send=self.inbox.can_send(row))
-
-    def _open_composer(self, draft: ReplyDraft, can_send: bool, error: str = "") -> None:
-        values = self.inbox.template_values(draft.conversation_id,
-                                            self.services.settings.brand_name)
-        self.activity = "drafting"
-        self._heartbeat()
-
-        def done(result: ComposerResult | None) -> None:
-            self.activity = "viewing"
-            self._heartbeat()
-            if result is None:
-                return
-            if not result.send:
-                if self.replies.save(result.draft):
-                    self.notify("Draft kept.")
-                self._show_detail()
-                return
-            self._send(result.draft, can_send)
-
-        self.app.push_screen(ReplyComposerModal(draft, self.inbox.saved_replies(), values,
-                                                self.replies.save, self.replies.length,
-                                                can_send, error), done)
-
-    def _send(self, draft: ReplyDraft, can_send: bool, confirmed: bool = False) -> None:
-        try:
-            self.replies.send(draft, confirmed)
-        except AnsweredMeanwhile as exc:
-            # Never two answers to one customer by accident (the text is kept as a draft).
-            def confirmed_cb(yes: bool | None) -> None:
-                if yes:
-                    self._send(draft, can_send, confirmed=True)
-                else:
-                    self.notify("Not sent; your text is kept as a draft.")
-
-            self.app.push_screen(ConfirmModal(exc.msg), confirmed_cb)
-            return
-        except TuideskError as exc:
-            # Nothing was queued (a full disk, a busy database): the text comes back.
-            self.notify(exc.msg, title=exc.title, severity="error")
-            self._open_composer(draft, can_send, error=exc.msg)
-            return
-        kind = "DM" if draft.visibility == Visibility.DIRECT else "Reply"
-        self.notify(f"{kind} to #{draft.conversation_id} queued in the outbox")
-        self.reload()
-
-    def action_retry(self) -> None:
-        row = self.selected
-        if row is not None and self._do(self.replies.retry, f"Reply to #{row.id} queued again",
-                                        row.id):
-            self.app.call_later(self.app.run_action, "sync")
-
-    def action_drop_reply(self) -> None:
-        row = self.selected
-        if row is not None:
-            self._do(self.replies.drop, f"Refused reply on #{row.id} dropped", row.id)
 
     @on(SyncFinished)
     def _sync_finished(self, event: SyncFinished) -> None:
@@ -427,33 +264,6 @@ class QueueScreen(Guarded, Screen[None]):
             self.notify(f"{len(report.failed)} replies were refused: see the outbox in the "
                         "detail pane (R retries, r edits).", severity="error", markup=False)
         self.reload()
-
-    def action_escalation_back(self) -> None:
-        row = self.selected
-        if row is not None:
-            self._do(self.escalations.close_escalation, f"#{row.id} is back from escalation",
-                     row.id)
-
-    def action_promise(self) -> None:
-        row = self.selected
-        if row is None:
-            return
-
-        def got_text(text: str | None) -> None:
-            if not text:
-                return
-
-            def got_time(due: int | None) -> None:
-                if due is not None:
-                    self._do(self.escalations.promise, f"Promise recorded on #{row.id}", row.id,
-                             text, due)
-
-            self.app.push_screen(SnoozeModal(self.inbox.clock, "Promised for when? (it comes "
-                                             "back to the queue if not kept):"), got_time)
-
-        self.app.push_screen(TextPromptModal(
-            f"What did you promise on #{row.id}?", placeholder="technician visit Tue 9-12"),
-            got_text)
 
     def action_dashboard(self) -> None:
         insight = self.services.insight
@@ -489,9 +299,6 @@ class QueueScreen(Guarded, Screen[None]):
         self._results = results
         self.window = window or results()
         self._show_window()
-
-    def action_dm(self) -> None:
-        self.action_reply("direct")
 
     def action_help(self) -> None:
         rows = []

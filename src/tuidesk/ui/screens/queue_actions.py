@@ -1,0 +1,237 @@
+"""Provides ConversationActions: the queue's keys for one conversation, each a prompt (if it
+needs one) and a service call; the reply keys open the composer on the ReplyService.
+
+Mixed into QueueScreen, which provides the selection, `_do` (call, toast, reload) and the
+refresh of the detail pane. No workflow rule lives here: the services own them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from tuidesk.errors import TuideskError
+from tuidesk.models import ConversationRow, Visibility
+from tuidesk.services.replies import AnsweredMeanwhile, ReplyDraft
+from tuidesk.ui.screens.composer import ComposerResult, ReplyComposerModal
+from tuidesk.ui.screens.confirm import ConfirmModal
+from tuidesk.ui.screens.escalate import EscalateModal
+from tuidesk.ui.screens.prompt import TextPromptModal
+from tuidesk.ui.screens.snooze import SnoozeModal
+
+if TYPE_CHECKING:
+    from textual.app import App
+    from textual.notifications import SeverityLevel
+
+    from tuidesk.services import Services
+    from tuidesk.services.escalation import EscalationService
+    from tuidesk.services.inbox import InboxService
+    from tuidesk.services.replies import ReplyService
+
+
+class ConversationActions:
+    if TYPE_CHECKING:
+        app: App[None]
+        services: Services
+        inbox: InboxService
+        replies: ReplyService
+        escalations: EscalationService
+        selected: ConversationRow | None
+        activity: str
+        _selected_at: int
+
+        def _do(self, fn: object, done: str, *args: object) -> bool: ...
+        def notify(self, message: str, *, title: str = "",
+                   severity: SeverityLevel = "information", timeout: float | None = None,
+                   markup: bool = True) -> None: ...
+        def reload(self, keep_cursor: bool = True) -> None: ...
+        def select_conversation(self, conversation_id: int) -> bool: ...
+        def _heartbeat(self) -> None: ...
+        def _show_detail(self) -> None: ...
+
+    def action_claim(self) -> None:
+        row = self.selected
+        if row is not None:
+            self._do(self.inbox.claim, f"Claimed #{row.id}", row.id)
+
+    def action_assign(self) -> None:
+        row = self.selected
+        if row is None:
+            return
+
+        def done(name: str | None) -> None:
+            if name is not None:
+                who = name.strip() or None
+                self._do(self.inbox.assign, f"#{row.id} assigned to {who or 'nobody'}",
+                         row.id, who)
+
+        self.app.push_screen(TextPromptModal(f"Assign #{row.id} to (empty = unassign):",
+                                             row.assignee or ""), done)
+
+    def action_tag(self) -> None:
+        row = self.selected
+        if row is None:
+            return
+        current = ", ".join(self.inbox.conversation(row.id).tags)  # type: ignore[union-attr]
+
+        def done(text: str | None) -> None:
+            if text is not None:
+                tags = [t for t in text.replace(",", " ").split() if t]
+                self._do(self.inbox.set_tags, f"Tags of #{row.id}: {', '.join(tags) or '-'}",
+                         row.id, tags)
+
+        self.app.push_screen(TextPromptModal(f"Tags for #{row.id} (comma or space separated):",
+                                             current, "billing, outage"), done)
+
+    def action_note(self) -> None:
+        row = self.selected
+        if row is None:
+            return
+
+        def done(text: str | None) -> None:
+            if text:
+                self._do(self.inbox.note, f"Note added to #{row.id}", row.id, text)
+
+        self.app.push_screen(TextPromptModal(
+            f"Internal note on #{row.id} (agents only, never sent):",
+            placeholder="what you did, what you promised"), done)
+
+    def action_snooze(self) -> None:
+        row = self.selected
+        if row is None:
+            return
+
+        def done(until: int | None) -> None:
+            if until is not None:
+                self._do(self.inbox.snooze, f"Snoozed #{row.id}", row.id, until)
+
+        self.app.push_screen(SnoozeModal(self.inbox.clock), done)
+
+    def action_escalate(self) -> None:
+        row = self.selected
+        if row is None:
+            return
+
+        def done(result: tuple[str, str] | None) -> None:
+            if result is None:
+                return
+            holding: list[str] = []
+            if self._do(lambda *a: holding.append(self.escalations.escalate(*a)),
+                        f"#{row.id} escalated to {result[0]}", row.id, *result) and holding[0]:
+                # Say what will happen next, then do it: offer the holding reply at once.
+                self.action_reply(None, prefill=holding[0], row=row)
+
+        self.app.push_screen(EscalateModal(list(self.escalations.targets)), done)
+
+    def action_resolve(self) -> None:
+        row = self.selected
+        if row is not None:
+            self._do(self.inbox.resolve, f"Resolved #{row.id}", row.id)
+
+    def action_reopen(self) -> None:
+        row = self.selected
+        if row is not None:
+            self._do(self.inbox.reopen, f"Reopened #{row.id}", row.id)
+
+    def action_undo(self) -> None:
+        try:
+            cid, what = self.inbox.undo()
+        except TuideskError as exc:
+            self.notify(exc.msg, title=exc.title, severity="warning", markup=False)
+            return
+        self.notify(what, markup=False)
+        self.reload()
+        self.select_conversation(cid)
+
+    def action_reply(self, visibility: str | None = None, prefill: str = "",
+                     row: ConversationRow | None = None) -> None:
+        row = row or self.selected
+        if row is None:
+            return
+        draft = self.replies.open(row, Visibility(visibility) if visibility else None,
+                                  prefill, self._selected_at or None)
+        self._open_composer(draft, can_send=self.inbox.can_send(row))
+
+    def _open_composer(self, draft: ReplyDraft, can_send: bool, error: str = "") -> None:
+        values = self.inbox.template_values(draft.conversation_id,
+                                            self.services.settings.brand_name)
+        self.activity = "drafting"
+        self._heartbeat()
+
+        def done(result: ComposerResult | None) -> None:
+            self.activity = "viewing"
+            self._heartbeat()
+            if result is None:
+                return
+            if not result.send:
+                if self.replies.save(result.draft):
+                    self.notify("Draft kept.")
+                self._show_detail()
+                return
+            self._send(result.draft, can_send)
+
+        self.app.push_screen(ReplyComposerModal(draft, self.inbox.saved_replies(), values,
+                                                self.replies.save, self.replies.length,
+                                                can_send, error), done)
+
+    def _send(self, draft: ReplyDraft, can_send: bool, confirmed: bool = False) -> None:
+        try:
+            self.replies.send(draft, confirmed)
+        except AnsweredMeanwhile as exc:
+            # Never two answers to one customer by accident (the text is kept as a draft).
+            def confirmed_cb(yes: bool | None) -> None:
+                if yes:
+                    self._send(draft, can_send, confirmed=True)
+                else:
+                    self.notify("Not sent; your text is kept as a draft.")
+
+            self.app.push_screen(ConfirmModal(exc.msg), confirmed_cb)
+            return
+        except TuideskError as exc:
+            # Nothing was queued (a full disk, a busy database): the text comes back.
+            self.notify(exc.msg, title=exc.title, severity="error")
+            self._open_composer(draft, can_send, error=exc.msg)
+            return
+        kind = "DM" if draft.visibility == Visibility.DIRECT else "Reply"
+        self.notify(f"{kind} to #{draft.conversation_id} queued in the outbox")
+        self.reload()
+
+    def action_retry(self) -> None:
+        row = self.selected
+        if row is not None and self._do(self.replies.retry, f"Reply to #{row.id} queued again",
+                                        row.id):
+            self.app.call_later(self.app.run_action, "sync")
+
+    def action_drop_reply(self) -> None:
+        row = self.selected
+        if row is not None:
+            self._do(self.replies.drop, f"Refused reply on #{row.id} dropped", row.id)
+
+    def action_escalation_back(self) -> None:
+        row = self.selected
+        if row is not None:
+            self._do(self.escalations.close_escalation, f"#{row.id} is back from escalation",
+                     row.id)
+
+    def action_promise(self) -> None:
+        row = self.selected
+        if row is None:
+            return
+
+        def got_text(text: str | None) -> None:
+            if not text:
+                return
+
+            def got_time(due: int | None) -> None:
+                if due is not None:
+                    self._do(self.escalations.promise, f"Promise recorded on #{row.id}", row.id,
+                             text, due)
+
+            self.app.push_screen(SnoozeModal(self.inbox.clock, "Promised for when? (it comes "
+                                             "back to the queue if not kept):"), got_time)
+
+        self.app.push_screen(TextPromptModal(
+            f"What did you promise on #{row.id}?", placeholder="technician visit Tue 9-12"),
+            got_text)
+
+    def action_dm(self) -> None:
+        self.action_reply("direct")
