@@ -19,7 +19,7 @@ import httpx
 from tuidesk.accounts import Account, session_file, write_private
 from tuidesk.connectors.base import iso_to_epoch, request_json
 from tuidesk.errors import AuthError, ConnectorError, RemoteError
-from tuidesk.models import Delivery, FetchResult, KeywordRule, MessageIn, RemoteRef
+from tuidesk.models import Delivery, FetchResult, KeywordRule, MessageIn, RemoteRef, Visibility
 
 REASONS = {"mention", "reply", "quote"}
 PAGE = 50
@@ -193,7 +193,7 @@ class BlueskyConnector:
         return FetchResult(messages=out, cursor=None)
 
     async def post(self, delivery: Delivery) -> RemoteRef:
-        if delivery.visibility == "direct":
+        if delivery.visibility == Visibility.DIRECT:
             raise RemoteError("Bluesky DMs are not supported by tuidesk yet: reply publicly, "
                               "or use the Bluesky app for this DM.", "Not supported")
         parent = json.loads(delivery.parent_raw or "{}")

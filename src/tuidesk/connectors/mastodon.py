@@ -22,7 +22,7 @@ from tuidesk.connectors.base import (
     same_origin_link,
 )
 from tuidesk.errors import RateLimited, RemoteError
-from tuidesk.models import Delivery, FetchResult, KeywordRule, MessageIn, RemoteRef
+from tuidesk.models import Delivery, FetchResult, KeywordRule, MessageIn, RemoteRef, Visibility
 
 PAGE = 40
 MAX_PAGES = 5
@@ -104,7 +104,8 @@ class MastodonConnector:
             in_reply_to=self._rid(status.get("in_reply_to_id")),
             author_name=status["account"].get("display_name") or None,
             followers=status["account"].get("followers_count"),
-            visibility="direct" if status.get("visibility") == "direct" else "public",
+            visibility=Visibility.DIRECT if status.get("visibility") == "direct"
+            else Visibility.PUBLIC,
             url=status.get("url"), raw=json.dumps(compact),
             keyword=keyword.term if keyword else None,
             keyword_severity=keyword.severity if keyword else 0,
@@ -210,7 +211,7 @@ class MastodonConnector:
         if delivery.customer and mention not in text:
             text = f"{mention} {text}"  # addresses the DM / notifies the customer
         body: dict[str, Any] = {"status": text,
-                                "visibility": "direct" if delivery.visibility == "direct"
+                                "visibility": "direct" if delivery.visibility == Visibility.DIRECT
                                 else "public"}
         if delivery.in_reply_to and delivery.in_reply_to.startswith(self.host + ":"):
             body["in_reply_to_id"] = delivery.in_reply_to.split(":", 1)[1]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Iterator
 
-from tuidesk.models import MessageIn
+from tuidesk.models import MessageIn, Visibility
 from tuidesk.services.escalation import EscalationService
 from tuidesk.services.inbox import InboxService
 from tuidesk.services.ingest import IngestService
@@ -141,7 +141,7 @@ def generate(messages: int, now: int, seed: int = 7, customers: int | None = Non
                 brand=brand_handle, customer=customer, in_reply_to=prev, thread_key=root,
                 author_name=customer.split("@")[0].split(".")[0].title() if inbound else None,
                 followers=followers if inbound else None,
-                visibility="direct" if direct else "public",
+                visibility=Visibility.DIRECT if direct else Visibility.PUBLIC,
                 url=None if direct else f"https://{brand_handle.split('@')[-1]}/@{customer}/{rid}",
             ))
             prev = rid

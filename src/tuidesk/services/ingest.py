@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import IO, Any
 
 from tuidesk.errors import ImportFailed
-from tuidesk.models import ImportReport, MessageIn
+from tuidesk.models import ImportReport, MessageIn, Visibility
 from tuidesk.services.clock import Clock, system_clock
 from tuidesk.services.parsers import (
     MAX_FOLLOWERS,
@@ -270,7 +270,8 @@ class IngestService:
                 m = group[0]
                 threads[key] = (key[0], key[1], brand_ids[(m.network, m.brand or "unknown")],
                                 customer_ids.get((m.network, m.customer)),
-                                "direct" if m.visibility == "direct" else "public",
+                                Visibility.DIRECT if m.visibility == Visibility.DIRECT
+                                else Visibility.PUBLIC,
                                 m.created_at, m.keyword, m.keyword_severity)
             existing = store.existing_conversations(list(threads))
             conv_ids = dict(existing)
@@ -350,7 +351,8 @@ class IngestService:
             state = derive_after_messages(inputs, self.sla)
             preview = (latest_in or msgs[-1]).text
             rows.append((cid, net, thread_key, brand, cust,
-                         "direct" if any(m.visibility == "direct" for m in msgs) else channel,
+                         Visibility.DIRECT if any(m.visibility == Visibility.DIRECT for m in msgs)
+                         else channel,
                          state["status"], state["bucket"], state["sort_key"], state["priority"],
                          state["reasons"], state["due_at"], inputs["created_at"],
                          inputs["last_at"], inputs["last_inbound_at"], inputs["waiting_since"],

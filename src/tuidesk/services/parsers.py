@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from tuidesk.models import MessageIn, Network
+from tuidesk.models import MessageIn, Network, Visibility
 
 #: Times outside this window are refused: nothing real was posted before 2000, and a value
 #: past 2100 is a unit mistake (milliseconds, microseconds) that would break every date shown.
@@ -238,7 +238,7 @@ def jsonl_message(obj: Any) -> MessageIn:
     if direction not in ("in", "out"):
         raise ValueError("direction must be 'in' or 'out'")
     visibility = obj.get("visibility", "public")
-    if visibility not in ("public", "direct"):
+    if visibility not in (Visibility.PUBLIC, Visibility.DIRECT):
         raise ValueError("visibility must be 'public' or 'direct'")
     if obj.get("text") in (None, ""):
         raise ValueError("missing field 'text'")

@@ -234,4 +234,4 @@ class ConversationActions:
             got_text)
 
     def action_dm(self) -> None:
-        self.action_reply("direct")
+        self.action_reply(Visibility.DIRECT)

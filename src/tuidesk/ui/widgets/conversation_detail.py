@@ -9,7 +9,7 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
-from tuidesk.models import PRIORITY_NAMES, Conversation, Message
+from tuidesk.models import PRIORITY_NAMES, Conversation, Message, Visibility
 from tuidesk.services.display import due_label, rel, utc_time
 from tuidesk.services.priority import human_count
 from tuidesk.ui.guard import Guarded
@@ -30,7 +30,7 @@ def _rule(title: str) -> Content:
 
 def _message(m: Message, now: int, customer_id_net: str, show_conv: bool = False) -> Content:
     arrow = ("◀ ", "bold $warning") if m.direction == "in" else ("▶ ", "bold $success")
-    kind = " DM" if m.visibility == "direct" else ""
+    kind = " DM" if m.visibility == Visibility.DIRECT else ""
     who = safe_line(m.author, "bold")
     meta = f"  {_ago(m.created_at, now)}{kind}"
     if m.sentiment is not None and m.direction == "in":
@@ -89,7 +89,7 @@ def render_conversation(conv: Conversation, now: int, viewers: str = "",
         for o in conv.outbox:
             mark = {"queued": "⧗ queued", "sending": "⇢ sending", "sent": "✓ sent",
                     "failed": "✗ failed", "cancelled": "⊘ cancelled"}.get(o.state, o.state)
-            kind = "DM" if o.visibility == "direct" else "public reply"
+            kind = "DM" if o.visibility == Visibility.DIRECT else "public reply"
             parts.append(join((f"{mark} {kind} by ", "bold"), safe_line(o.agent),
                               (f" {_ago(o.created_at, now)}", "$text-muted"), "\n",
                               safe(_indent(o.text)), "\n"))
@@ -134,7 +134,7 @@ def render_conversation(conv: Conversation, now: int, viewers: str = "",
                               (f" {_ago(e.created_at, now)}{here}: ", "$text-muted"),
                               safe(e.reason), "\n"))
     convs = len({m.conversation_id for m in conv.history})
-    dms = sum(1 for m in conv.history if m.visibility == "direct")
+    dms = sum(1 for m in conv.history if m.visibility == Visibility.DIRECT)
     parts.append(_rule(f"Customer history: {len(conv.history)} messages in {convs} other "
                        f"conversations, {dms} in DMs"))
     if not conv.history:

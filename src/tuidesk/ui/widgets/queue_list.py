@@ -23,7 +23,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tuidesk.errors import TuideskError
-from tuidesk.models import ConversationRow
+from tuidesk.models import ConversationRow, Visibility
 from tuidesk.services.display import clean_line, due_label, rel
 from tuidesk.services.priority import human_count
 from tuidesk.ui.guard import Guarded
@@ -223,7 +223,7 @@ class QueueList(Guarded, ScrollView, can_focus=True):
         who = clean_line(row.customer)
         if row.followers:
             who = f"{who} ({human_count(row.followers)})"
-        channel = "✉ " if row.channel == "direct" else ""
+        channel = "✉ " if row.channel == Visibility.DIRECT else ""
         age = rel(self.now() - (row.last_at or row.created_at))
         dim = style + comp("queue-list--dim")
         return [
