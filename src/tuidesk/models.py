@@ -102,6 +102,41 @@ class MessageIn:
 
 
 @dataclass(frozen=True, slots=True)
+class NewConversation:
+    """A conversation as ingest creates it, with its derived state (the store owns the
+    column order; this crosses the seam instead of a 28-element tuple)."""
+
+    id: int
+    network: str
+    thread_key: str
+    brand_id: int
+    customer_id: int | None
+    channel: str
+    status: str
+    bucket: str
+    sort_key: int
+    priority: int
+    priority_reasons: str
+    due_at: int | None
+    created_at: int
+    last_at: int
+    last_inbound_at: int | None
+    waiting_since: int | None
+    first_response_at: int | None
+    message_count: int
+    inbound_count: int
+    sentiment: float | None
+    preview: str
+    updated_at: int
+    keyword: str | None
+    keyword_severity: int
+    first_inbound_at: int | None
+    first_sentiment: float | None
+    first_reply_at: int | None
+    first_due_at: int | None
+
+
+@dataclass(frozen=True, slots=True)
 class ImportReport:
     imported: int = 0
     """Messages newly stored."""

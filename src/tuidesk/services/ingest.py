@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import IO, Any
 
 from tuidesk.errors import ImportFailed
-from tuidesk.models import ImportReport, MessageIn, Visibility
+from tuidesk.models import ImportReport, MessageIn, NewConversation, Visibility
 from tuidesk.services.clock import Clock, system_clock
 from tuidesk.services.parsers import (
     MAX_FOLLOWERS,
@@ -320,7 +320,7 @@ class IngestService:
             cust = threads[k][3]
             if cust is not None:
                 new_per_customer[cust] = new_per_customer.get(cust, 0) + 1
-        rows = []
+        rows: list[NewConversation] = []
         ids = {}
         for offset, k in enumerate(keys):
             cid = first_id + offset
@@ -350,17 +350,23 @@ class IngestService:
             }
             state = derive_after_messages(inputs, self.sla)
             preview = (latest_in or msgs[-1]).text
-            rows.append((cid, net, thread_key, brand, cust,
-                         Visibility.DIRECT if any(m.visibility == Visibility.DIRECT for m in msgs)
-                         else channel,
-                         state["status"], state["bucket"], state["sort_key"], state["priority"],
-                         state["reasons"], state["due_at"], inputs["created_at"],
-                         inputs["last_at"], inputs["last_inbound_at"], inputs["waiting_since"],
-                         inputs["first_response_at"], len(msgs), len(ins), inputs["sentiment"],
-                         preview, inputs["created_at"], keyword, severity,
-                         ins[0].created_at if ins else None, ins[0].sentiment if ins else None,
-                         min((t for t in outs if ins and t >= ins[0].created_at), default=None),
-                         state["first_due_at"]))
+            rows.append(NewConversation(
+                id=cid, network=net, thread_key=thread_key, brand_id=brand, customer_id=cust,
+                channel=Visibility.DIRECT if any(m.visibility == Visibility.DIRECT
+                                                 for m in msgs) else channel,
+                status=state["status"], bucket=state["bucket"], sort_key=state["sort_key"],
+                priority=state["priority"], priority_reasons=state["reasons"],
+                due_at=state["due_at"], created_at=inputs["created_at"],
+                last_at=inputs["last_at"], last_inbound_at=inputs["last_inbound_at"],
+                waiting_since=inputs["waiting_since"],
+                first_response_at=inputs["first_response_at"], message_count=len(msgs),
+                inbound_count=len(ins), sentiment=inputs["sentiment"], preview=preview,
+                updated_at=inputs["created_at"], keyword=keyword, keyword_severity=severity,
+                first_inbound_at=ins[0].created_at if ins else None,
+                first_sentiment=ins[0].sentiment if ins else None,
+                first_reply_at=min((t for t in outs if ins and t >= ins[0].created_at),
+                                   default=None),
+                first_due_at=state["first_due_at"]))
         store.insert_conversations(rows)
         return ids
 

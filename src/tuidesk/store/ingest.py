@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import fields
+from operator import attrgetter
 from typing import Any
 
 from sqlite_utils import Database
 
-from tuidesk.models import MessageIn
+from tuidesk.models import MessageIn, NewConversation
+
+#: NewConversation's fields, in the column order of the INSERT below (attrgetter: no copies,
+#: unlike dataclasses.astuple, which deep-copies every value).
+_CONVERSATION_COLUMNS = attrgetter(*(f.name for f in fields(NewConversation)))
 
 
 class IngestMixin:
@@ -87,7 +93,7 @@ class IngestMixin:
             "(SELECT count(*) FROM conversations c WHERE c.customer_id = cu.id) "
             "FROM customers cu JOIN temp.cids t ON t.id = cu.id")}
 
-    def insert_conversations(self, rows: Sequence[tuple[Any, ...]]) -> None:
+    def insert_conversations(self, rows: Sequence[NewConversation]) -> None:
         """Insert new conversations with their derived state in one executemany.
 
         This is the only place conversations are created. view_counts learns of them here, in
@@ -106,7 +112,7 @@ class IngestMixin:
                 first_inbound_at, first_sentiment, first_reply_at, first_due_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
                     ?, ?)
-            """, rows)
+            """, [_CONVERSATION_COLUMNS(r) for r in rows])
         self.db.execute(
             """
             INSERT INTO view_counts
