@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import NamedTuple
 
 
 class Network(StrEnum):
@@ -101,10 +102,10 @@ class MessageIn:
     """0 none, 1 low, 2 medium, 3 high."""
 
 
-@dataclass(frozen=True, slots=True)
-class NewConversation:
-    """A conversation as ingest creates it, with its derived state (the store owns the
-    column order; this crosses the seam instead of a 28-element tuple)."""
+class NewConversation(NamedTuple):
+    """A conversation as ingest creates it, with its derived state: named fields across the
+    seam instead of a bare 28-element tuple. A NamedTuple, not a dataclass, because the bulk
+    insert takes it as it is (a dataclass and its conversion cost 5% of a 100k import)."""
 
     id: int
     network: str

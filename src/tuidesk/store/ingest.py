@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import fields
-from operator import attrgetter
 from typing import Any
 
 from sqlite_utils import Database
 
 from tuidesk.models import MessageIn, NewConversation
-
-#: NewConversation's fields, in the column order of the INSERT below (attrgetter: no copies,
-#: unlike dataclasses.astuple, which deep-copies every value).
-_CONVERSATION_COLUMNS = attrgetter(*(f.name for f in fields(NewConversation)))
 
 
 class IngestMixin:
@@ -112,7 +106,7 @@ class IngestMixin:
                 first_inbound_at, first_sentiment, first_reply_at, first_due_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
                     ?, ?)
-            """, [_CONVERSATION_COLUMNS(r) for r in rows])
+            """, rows)
         self.db.execute(
             """
             INSERT INTO view_counts
