@@ -20,10 +20,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from tuidesk.config import Url, read_toml, validation_message
 from tuidesk.errors import ConfigError
-from tuidesk.models import KeywordRule
+from tuidesk.models import SEVERITY, SEVERITY_NAMES, KeywordRule
 from tuidesk.paths import config_file
-
-SEVERITY = {"low": 1, "medium": 2, "high": 3}
 
 
 class Secret:
@@ -149,7 +147,7 @@ def load_accounts(path: Path | None = None) -> dict[str, Account]:
 
 
 def _entry(a: Account) -> tomlkit.items.Table:
-    names = {v: k for k, v in SEVERITY.items()}
+    names = SEVERITY_NAMES
     table = tomlkit.table()
     table.update({"network": a.network, "base_url": a.base_url, "handle": a.handle,
                   "secret": a.secret.reveal()})

@@ -27,10 +27,9 @@ from tuidesk.accounts import (
 from tuidesk.cli_output import err, out, out_json
 from tuidesk.config import check_url
 from tuidesk.errors import ConfigError, ConnectorError
-from tuidesk.models import KeywordRule
+from tuidesk.models import SEVERITY, KeywordRule
 
 SECRET_ENV = {"mastodon": "TUIDESK_MASTODON_TOKEN", "bluesky": "TUIDESK_BLUESKY_PASSWORD"}
-SEVERITIES = {"low": 1, "medium": 2, "high": 3}
 #: A Mastodon acct or Bluesky handle: visible characters only.
 ACCOUNT_HANDLE = re.compile(r"@?[A-Za-z0-9][A-Za-z0-9_.@-]{0,252}")
 
@@ -70,9 +69,9 @@ def add_parsers(sub: Subparsers, common: argparse.ArgumentParser) -> None:
 def _rules(values: list[str], name: str) -> tuple[KeywordRule, ...]:
     out = []
     for value in values:
-        term, _, sev = value.rpartition(":") if value.rsplit(":", 1)[-1] in SEVERITIES \
+        term, _, sev = value.rpartition(":") if value.rsplit(":", 1)[-1] in SEVERITY \
             else (value, "", "low")
-        out.append(KeywordRule(brand=name, term=term, severity=SEVERITIES.get(sev, 1)))
+        out.append(KeywordRule(brand=name, term=term, severity=SEVERITY.get(sev, 1)))
     return tuple(out)
 
 

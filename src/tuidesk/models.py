@@ -68,6 +68,10 @@ VIEW_TITLES: dict[str, str] = {
 #: Priority levels: 1 is most urgent.
 PRIORITY_NAMES: dict[int, str] = {1: "urgent", 2: "high", 3: "normal", 4: "low"}
 
+#: Keyword-rule severities: what accounts.toml and --keyword say, and the priority points.
+SEVERITY: dict[str, int] = {"low": 1, "medium": 2, "high": 3}
+SEVERITY_NAMES: dict[int, str] = {v: k for k, v in SEVERITY.items()}
+
 
 @dataclass(frozen=True, slots=True)
 class MessageIn:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from tuidesk.models import BUCKET
+from tuidesk.models import BUCKET, SEVERITY_NAMES
 
 #: Sort key for conversations without a due time: after every real time.
 NO_DUE = 2**62
@@ -70,7 +70,7 @@ def score(
     reasons: list[str] = []
     if keyword and keyword_severity:
         points += keyword_severity
-        level = {1: "low", 2: "medium", 3: "high"}.get(keyword_severity, "?")
+        level = SEVERITY_NAMES.get(keyword_severity, "?")
         reasons.append(f"keyword rule {keyword} ({level}) +{keyword_severity}")
     if sentiment is not None:
         if sentiment <= -0.5:
