@@ -26,29 +26,41 @@ if TYPE_CHECKING:
 
     from sqlite_utils import Database
 
-#: view -> (WHERE clause, key column, descending?). Each is served by one index:
+#: Each view once: (condition on the bucket, whose conversations, key column, descending?).
+#: Whose: "nobody-or-me", "me", or None for anyone. Each view is served by one index:
 #: conv_bucket (bucket, sort_key, id), conv_assignee (assignee, sort_key, id), conv_last.
-VIEWS: dict[str, tuple[str, str, bool]] = {
-    View.INBOX: ("c.bucket = 'inbox' AND (c.assignee IS NULL OR c.assignee = :agent)",
-                 "c.sort_key", False),
-    View.MINE: ("c.assignee = :agent AND c.bucket != 'resolved'", "c.sort_key", False),
-    View.PENDING: ("c.bucket = 'pending'", "c.sort_key", False),
-    View.ESCALATED: ("c.bucket = 'escalated'", "c.sort_key", False),
-    View.SNOOZED: ("c.bucket = 'snoozed'", "c.sort_key", False),
-    View.RESOLVED: ("c.bucket = 'resolved'", "c.sort_key", False),
-    View.ALL: ("1", "c.last_at", True),
+VIEW_SPEC: dict[str, tuple[str | None, str | None, str, bool]] = {
+    View.INBOX: ("= 'inbox'", "nobody-or-me", "c.sort_key", False),
+    View.MINE: ("!= 'resolved'", "me", "c.sort_key", False),
+    View.PENDING: ("= 'pending'", None, "c.sort_key", False),
+    View.ESCALATED: ("= 'escalated'", None, "c.sort_key", False),
+    View.SNOOZED: ("= 'snoozed'", None, "c.sort_key", False),
+    View.RESOLVED: ("= 'resolved'", None, "c.sort_key", False),
+    View.ALL: (None, None, "c.last_at", True),
 }
 
+
+def view_where(view: str, counts: bool = False) -> str:
+    """The WHERE clause of a view over conversations, or (counts) over view_counts, whose
+    assignee is '' for nobody. Both come from VIEW_SPEC, so a view and its count agree."""
+    bucket, whose, _, _ = VIEW_SPEC[view]
+    parts = []
+    if whose == "me":
+        parts.append("c.assignee = :agent")
+    if bucket is not None:
+        parts.append(f"c.bucket {bucket}")
+    if whose == "nobody-or-me":
+        parts.append("c.assignee IN ('', :agent)" if counts
+                     else "(c.assignee IS NULL OR c.assignee = :agent)")
+    return " AND ".join(parts) or "1"
+
+
+#: view -> (WHERE clause, key column, descending?), for the pages.
+VIEWS: dict[str, tuple[str, str, bool]] = {
+    v: (view_where(v), spec[2], spec[3]) for v, spec in VIEW_SPEC.items()}
+
 #: The same views over view_counts (bucket, assignee with '' for nobody, n).
-COUNT_WHERE: dict[str, str] = {
-    View.INBOX: "c.bucket = 'inbox' AND c.assignee IN ('', :agent)",
-    View.MINE: "c.assignee = :agent AND c.bucket != 'resolved'",
-    View.PENDING: "c.bucket = 'pending'",
-    View.ESCALATED: "c.bucket = 'escalated'",
-    View.SNOOZED: "c.bucket = 'snoozed'",
-    View.RESOLVED: "c.bucket = 'resolved'",
-    View.ALL: "1",
-}
+COUNT_WHERE: dict[str, str] = {v: view_where(v, counts=True) for v in VIEW_SPEC}
 
 ROW_SELECT = """
 SELECT c.id, c.network, c.channel, c.status, c.priority, c.assignee, c.due_at, c.created_at,
