@@ -51,7 +51,8 @@ def add_parsers(sub: Subparsers, common: argparse.ArgumentParser) -> None:
         p = action(name, what + " (queued in the outbox)")
         p.add_argument("text")
         p.add_argument("--yes", action="store_true",
-                       help="send even if another agent answered in the last minute")
+                       help="send even if another agent already answered the customer's "
+                       "latest message")
     action("snooze", "snooze until a time").add_argument(
         "until", help="+90m, 3h, 2d, 1w or 'YYYY-MM-DD HH:MM' (UTC)")
     esc = action("escalate", "escalate to another team (a reason is required)")

@@ -32,7 +32,6 @@ class InboxService:
     def can_send(self, row: ConversationRow) -> bool:
         """Whether a reply to this conversation can be delivered by its own brand's account."""
         return (row.network, row.brand) in self.senders
-    """Networks whose outbox is delivered by a connector; replies to others stay queued."""
 
     #: Heartbeats older than this no longer count as presence.
     PRESENCE_TTL = 20

@@ -203,15 +203,19 @@ class ReplyService:
         """Queue `text` as a reply at once (the CLI's `tuidesk reply|dm`, the demo, tests).
 
         Raises:
-            ActionError: no such conversation, empty, too long, or (unless confirmed)
-                answered by someone else in the last minute... see `send`.
+            AnsweredMeanwhile: (unless confirmed) another agent already answered the
+                customer's latest message.
+            ActionError: no such conversation, empty or too long.
         """
         rows = self.store.rows_by_id([conversation_id])
         if not rows:
             raise ActionError(f"Conversation {conversation_id} does not exist.")
         row = rows[0]
+        # Without a composer there is no "opened" time: the customer's latest message is
+        # what this reply answers, so an answer from someone else after it counts.
+        since = (self.store.state_inputs(conversation_id) or {}).get("last_inbound_at")
         draft = ReplyDraft(row.id, row.network, row.customer, row.brand, text,
-                           Visibility(visibility), opened_at=self.clock())
+                           Visibility(visibility), opened_at=since or self.clock())
         refused = self.refused(conversation_id)
         if refused is not None:
             draft = replace(draft, refused_id=refused.id)
