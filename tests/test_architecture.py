@@ -66,3 +66,21 @@ def test_every_screen_and_widget_is_guarded() -> None:
                     and obj.__module__ == module.__name__ and not issubclass(obj, Guarded)):
                 unguarded.append(f"{module.__name__}.{obj.__name__}")
     assert unguarded == []
+
+
+def test_no_module_grows_past_400_lines_and_the_store_is_repositories() -> None:
+    """A newcomer reads a module in one sitting; the store is one repository per area, each
+    sharing the Store's connection, not one class glued from mixins."""
+    from tuidesk.store import Store
+    from tuidesk.store.base import Repository
+
+    long = {str(p.relative_to(SRC)): n for p in SRC.rglob("*.py")
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) > 400}
+    assert long == {}
+    assert Store.__bases__ == (object,)
+    store = Store.open(":memory:")
+    repos = {k for k, v in vars(store).items() if isinstance(v, Repository)}
+    assert repos == {"conversations", "messages", "outbox", "channels", "team",
+                     "escalations", "audit", "reports", "imports"}
+    assert all(getattr(store, r).db is store.db for r in repos)
+    store.close()

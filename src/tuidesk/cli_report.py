@@ -38,11 +38,11 @@ def cmd_report(args: argparse.Namespace, services: Services) -> int:
                                      "median_s", "p90_s", "late"]]
         rows += [["window", w.label, w.conversations, w.answered, w.median_s, w.p90_s, w.late]
                  for w in report.windows]
-        rows += [["brand", b["brand"], b["conversations"], b["answered"], b["median_s"],
-                  b["p90_s"], ""] for b in report.brands]
+        rows += [["brand", b.brand, b.conversations, b.answered, b.median_s,
+                  b.p90_s, ""] for b in report.brands]
         rows += [["backlog", status, n, "", "", "", ""]
                  for status, n in sorted(report.backlog.items())]
-        rows += [["agent", a["agent"], a["open"], a["handled"], a["median_response_s"], "", ""]
+        rows += [["agent", a.agent, a.open, a.handled, a.median_response_s, "", ""]
                  for a in report.agents]
         out_csv(rows)
         return 0
@@ -50,16 +50,16 @@ def cmd_report(args: argparse.Namespace, services: Services) -> int:
           f"overdue now {report.overdue_now}")
     if report.oldest_waiting:
         o = report.oldest_waiting
-        out(f"Oldest waiting: #{o['conversation']} {clean_line(o['customer'])}, "
-              f"{_dur(o['waiting_s'])}")
+        out(f"Oldest waiting: #{o.conversation} {clean_line(o.customer)}, "
+              f"{_dur(o.waiting_s)}")
     out("\nFirst response      conversations  answered  median    p90  late (SLA)")
     for w in report.windows:
         out(f"  {w.label:17} {w.conversations:>13,} {w.answered:>9,} {_dur(w.median_s):>7} "
               f"{_dur(w.p90_s):>6} {w.late:>5}")
     out("\nPer brand           conversations  answered  median    p90")
     for b in report.brands:
-        out(f"  {clean_line(b['brand'])[:17]:17} {b['conversations']:>13,} "
-              f"{b['answered']:>9,} {_dur(b['median_s']):>7} {_dur(b['p90_s']):>6}")
+        out(f"  {clean_line(b.brand)[:17]:17} {b.conversations:>13,} "
+              f"{b.answered:>9,} {_dur(b.median_s):>7} {_dur(b.p90_s):>6}")
     s, c = report.sentiment, report.conversions
     out(f"\nSentiment (inbound): negative {s['negative']}, neutral {s['neutral']}, "
           f"positive {s['positive']}")
@@ -69,6 +69,6 @@ def cmd_report(args: argparse.Namespace, services: Services) -> int:
     if report.agents:
         out("\nAgent        handled  median response  open")
         for a in report.agents:
-            out(f"  {clean_line(a['agent'])[:10]:10} {a['handled']:>7} "
-                  f"{_dur(a['median_response_s']):>16} {a['open']:>5}")
+            out(f"  {clean_line(a.agent)[:10]:10} {a.handled:>7} "
+                  f"{_dur(a.median_response_s):>16} {a.open:>5}")
     return 0

@@ -33,25 +33,25 @@ async def test_dashboard_shows_figures_and_drills_down(app: TuideskApp,
         await pilot.press("down", "down", "down", "enter")  # Escalated
         assert queue_screen(app).view == "escalated"
         assert queue_screen(app).window.total == report.views["escalated"]
-        oldest = report.oldest_waiting["conversation"]
+        oldest = report.oldest_waiting.conversation
         await pilot.press("D")
         pick(app, ("conversation", oldest))
         await pilot.press("enter")
         assert queue_screen(app).selected.id == oldest
-        first_agent = [a for a in report.agents if a["open"]][0]
+        first_agent = [a for a in report.agents if a.open][0]
         await pilot.press("D")
-        pick(app, ("agent", first_agent["agent"]))
+        pick(app, ("agent", first_agent.agent))
         await pilot.press("enter")  # an agent row: their open work
-        assert queue_screen(app).window.total == first_agent["open"]
-        assert all(queue_screen(app).window.get(i).assignee == first_agent["agent"]
+        assert queue_screen(app).window.total == first_agent.open
+        assert all(queue_screen(app).window.get(i).assignee == first_agent.agent
                    for i in range(queue_screen(app).window.total))
         # A change reloads the list: it stays that agent's work (not a text search for
         # "assigned to ...").
         await pilot.press("n")
         await pilot.press(*"checked", "enter")
         await pilot.pause()
-        assert queue_screen(app).window.total == first_agent["open"]
-        assert all(queue_screen(app).window.get(i).assignee == first_agent["agent"]
+        assert queue_screen(app).window.total == first_agent.open
+        assert all(queue_screen(app).window.get(i).assignee == first_agent.agent
                    for i in range(queue_screen(app).window.total))
         # Same for a single conversation opened from the dashboard.
         await pilot.press("D")

@@ -102,8 +102,8 @@ def test_a_ten_megabyte_message_is_cut_and_its_original_kept(services: Services,
     conv = services.inbox.conversation(services.inbox.search("eve")[0].id)
     assert len(conv.messages[0].text) < MAX_TEXT + 100
     store = services._store
-    mid = store._one("SELECT id FROM messages WHERE remote_id = 'big2'")
-    assert store.original_text(mid) == huge
+    mid = store.db.execute("SELECT id FROM messages WHERE remote_id = 'big2'").fetchone()[0]
+    assert store.imports.original_text(mid) == huge
 
 
 def test_an_unterminated_quote_swallows_nothing_uncounted(services: Services,

@@ -57,13 +57,13 @@ def test_report_per_brand_matches_the_csv(services: Services) -> None:
     services.ingest.import_file(str(path))
     expected = csv_first_response_by_brand(path)
     report = services.insight.report(since=None)
-    got = {b["brand"]: b for b in report.brands}
-    assert {b for b, v in got.items() if v["answered"]} == set(expected)
+    got = {b.brand: b for b in report.brands}
+    assert {b for b, v in got.items() if v.answered} == set(expected)
     for brand, times in expected.items():
-        assert got[brand]["answered"] == len(times), brand
-        assert got[brand]["median_s"] == pytest.approx(statistics.median(times)), brand
+        assert got[brand].answered == len(times), brand
+        assert got[brand].median_s == pytest.approx(statistics.median(times)), brand
         p90 = sorted(times)[max(0, -(-9 * len(times) // 10) - 1)]
-        assert got[brand]["p90_s"] == p90, brand
+        assert got[brand].p90_s == p90, brand
 
 
 def test_report_cli_formats(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -29,12 +29,12 @@ def test_store_old_db_is_migrated_and_keeps_data(tmp_path: Path) -> None:
     old.migrate(stop_before="m002_drafts_and_saved_replies")
     assert old.applied_migrations() == ["m001_initial"]
     with old.write():
-        bid = old.brand_id("mastodon", "acme")
+        bid = old.imports.brand_id("mastodon", "acme")
     old.close()
     store = Store.open(path)
     assert store.applied_migrations() == known_names()
-    assert store.brand_id("mastodon", "acme") == bid
-    assert store.saved_replies() == []  # the table m002 adds exists
+    assert store.imports.brand_id("mastodon", "acme") == bid
+    assert store.team.saved_replies() == []  # the table m002 adds exists
     store.close()
 
 
@@ -69,7 +69,7 @@ def test_search_matches_stems_and_m009_reindexes_an_old_database(tmp_path: Path,
     from fakes import mention
     from tuidesk.config import Settings
     from tuidesk.services import open_services
-    from tuidesk.store.queries import fts_query
+    from tuidesk.store.views import fts_query
 
     path = tmp_path / "s.db"
     svc = open_services(path, Settings(agent="tester"), clock)
@@ -213,7 +213,7 @@ def test_view_counts_stay_exact_through_actions_and_ingest(demo_services: Servic
 @pytest.mark.parametrize("view", [v.value for v in View])
 def test_keyset_page_uses_an_index_not_a_sort(demo_services: Services, view: str) -> None:
     """Paging cost must not grow with the table: the plan walks an index, never sorts."""
-    from tuidesk.store.queries import ROW_SELECT, VIEWS
+    from tuidesk.store.views import ROW_SELECT, VIEWS
 
     where, col, desc = VIEWS[view]
     order = "DESC" if desc else "ASC"
@@ -288,7 +288,7 @@ def test_search_batches_page_the_index_and_match_one_shot_search(demo_services: 
 def test_events_are_append_only(services: Services) -> None:
     store = services._store
     with store.write():
-        store.add_event("a", "note", None, None, None, 1)
+        store.audit.add_event("a", "note", None, None, None, 1)
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
         store.db.execute("UPDATE events SET agent = 'b'")
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):

@@ -104,7 +104,7 @@ async def test_crash_while_sending_is_retried_with_the_same_key(net: Services,
     net.replies.reply(cid, "On it!", "public")
     store = net._store
     with store.write():  # a process claims the row, posts, and dies before recording it
-        claimed = store.claim_delivery([("mastodon", "acme")], clock(), 120)
+        claimed = store.outbox.claim_delivery([("mastodon", "acme")], clock(), 120)
     await fake.post(claimed)
     assert (await net.sync.run_once()).sent == []  # not stale yet: nobody else takes it
     clock.advance(121)

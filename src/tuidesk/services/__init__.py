@@ -86,7 +86,7 @@ def open_services(
                          settings.followup_days, settings.escalation_targets)
     if settings.vip:
         with store.write():
-            store.set_vip(list(settings.vip))
+            store.conversations.set_vip(list(settings.vip))
     ingest = IngestService(store, sla, clock, vip=frozenset(settings.vip))
     sync = SyncService(store, ingest, connectors, rules, clock,
                        stale_after=settings.sending_stale_after, webhooks=webhooks) \

@@ -10,11 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 from tuidesk.errors import ActionError
+from tuidesk.models import StateInputs
 from tuidesk.services.priority import SlaPolicy, place
 from tuidesk.store import Store
 
 #: Who automatic actions are logged as (the desk itself); no agent's undo takes them back.
 SYSTEM = "system"
+
+_INPUT_FIELDS = frozenset(StateInputs._fields)
 
 
 def act(store: Store, agent: str, sla: SlaPolicy, now: int, conversation_id: int,
@@ -25,16 +28,16 @@ def act(store: Store, agent: str, sla: SlaPolicy, now: int, conversation_id: int
     Raises:
         ActionError: the conversation does not exist.
     """
-    before = store.snapshot(conversation_id)
+    before = store.conversations.snapshot(conversation_id)
     if before is None:
         raise ActionError(f"Conversation {conversation_id} does not exist.")
     if "status" in change:
-        inputs = store.state_inputs(conversation_id) or {}
-        inputs.update({k: v for k, v in change.items() if k in inputs})
-        change = change | place(change["status"], inputs, int(inputs["priority"]), sla)
-    store.update_conversation(conversation_id, change, now)
+        inputs = store.conversations.state_inputs(conversation_id)
+        assert inputs is not None  # it exists: its snapshot was just read
+        inputs = inputs._replace(**{k: v for k, v in change.items() if k in _INPUT_FIELDS})
+        change = change | place(change["status"], inputs, inputs.priority, sla)._asdict()
+    store.conversations.update_conversation(conversation_id, change, now)
     if tags is not None:
-        store.set_tags(conversation_id, tags)
-    after = store.snapshot(conversation_id) or {}
-    after.update(extra or {})
-    store.add_event(agent, action, conversation_id, before, after, now)
+        store.conversations.set_tags(conversation_id, tags)
+    after = store.conversations.snapshot(conversation_id)
+    store.audit.add_event(agent, action, conversation_id, before, after, now, extra)

@@ -51,16 +51,18 @@ class EscalationService:
         now = self.clock()
         spec = self.targets.get(target)
         with self.store.write():
-            esc = self.store.add_escalation(conversation_id, target, reason, self.agent, now)
+            esc = self.store.escalations.add_escalation(
+                conversation_id, target, reason, self.agent, now)
             if spec is not None and spec.webhook:
                 body = webhook_body(
                     spec,
                     conversation_id,
                     reason,
                     self.agent,
-                    self.store.conversation(conversation_id),
+                    self.store.conversations.conversation(conversation_id),
                 )
-                self.store.enqueue_webhook(esc, target, spec.webhook, body, now, str(uuid.uuid4()))
+                self.store.escalations.enqueue_webhook(
+                    esc, target, spec.webhook, body, now, str(uuid.uuid4()))
             self._act(
                 conversation_id,
                 "escalate",
@@ -76,11 +78,11 @@ class EscalationService:
     def close_escalation(self, conversation_id: int, outcome: str = "answered") -> None:
         """The escalation came back (answered or returned): back to the inbox."""
         with self.store.write():
-            open_ids = self.store.open_escalations(conversation_id)
+            open_ids = self.store.escalations.open_escalations(conversation_id)
             if not open_ids:
                 raise ActionError("No open escalation on this conversation.")
             for esc in open_ids:
-                self.store.set_escalation_status(esc, outcome, self.clock())
+                self.store.escalations.set_escalation_status(esc, outcome, self.clock())
             self._act(
                 conversation_id,
                 "escalation_" + outcome,
@@ -93,7 +95,8 @@ class EscalationService:
         if not text.strip():
             raise ActionError("Say what was promised.")
         with self.store.write():
-            cid = self.store.add_commitment(conversation_id, self.agent, text, due_at, self.clock())
+            cid = self.store.escalations.add_commitment(
+                conversation_id, self.agent, text, due_at, self.clock())
             self._act(
                 conversation_id,
                 "promise",
@@ -116,13 +119,14 @@ class EscalationService:
                 f"No open promise {commitment_id or ''} on #{conversation_id}.".replace("  ", " ")
             )
         with self.store.write():
-            self.store.complete_commitment(commitment_id, self.clock())
+            self.store.escalations.complete_commitment(commitment_id, self.clock())
             self._act(conversation_id, "promise_kept", {}, {"commitment_id": commitment_id})
         return commitment_id
 
     def open_promises(self, conversation_id: int) -> list[int]:
         """Ids of promises on the conversation not kept yet, oldest first."""
-        return [c.id for c in self.store.commitments_of(conversation_id) if c.done_at is None]
+        return [c.id for c in self.store.escalations.commitments_of(
+            conversation_id) if c.done_at is None]
 
 
 def webhook_body(

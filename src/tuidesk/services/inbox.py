@@ -55,60 +55,60 @@ class InboxService:
     # -- reading ---------------------------------------------------------------------------
 
     def page(self, view: str, after: Key | None = None, limit: int = 100) -> list[ConversationRow]:
-        return self.store.page(view, self.agent, after, limit)
+        return self.store.conversations.page(view, self.agent, after, limit)
 
     def page_before(self, view: str, before: Key | None = None,
                     limit: int = 100) -> list[ConversationRow]:
-        return self.store.page_before(view, self.agent, before, limit)
+        return self.store.conversations.page_before(view, self.agent, before, limit)
 
     def page_at(self, view: str, offset: int, limit: int = 100) -> list[ConversationRow]:
-        return self.store.page_at(view, self.agent, offset, limit)
+        return self.store.conversations.page_at(view, self.agent, offset, limit)
 
     def count(self, view: str) -> int:
-        return self.store.count(view, self.agent)
+        return self.store.conversations.count(view, self.agent)
 
     def key_of(self, view: str, row: ConversationRow) -> Key:
-        return self.store.key_of(view, row)
+        return self.store.conversations.key_of(view, row)
 
     def search(self, text: str, limit: int = 500) -> list[ConversationRow]:
-        return self.store.search(text, limit)
+        return self.store.conversations.search(text, limit)
 
     def search_ids(self, text: str, limit: int = 500) -> list[int]:
-        return self.store.search_ids(text, limit)
+        return self.store.conversations.search_ids(text, limit)
 
     def search_hits(self, text: str, batch: int = 100) -> SearchHits:
         """Matching conversations, fetched a batch at a time (see SearchHits)."""
         return SearchHits(self.store, text, batch)
 
     def assigned_ids(self, agent: str) -> list[int]:
-        return self.store.assigned_ids(agent)
+        return self.store.conversations.assigned_ids(agent)
 
     def rows(self, ids: list[int]) -> list[ConversationRow]:
-        return self.store.rows_by_id(ids)
+        return self.store.conversations.rows_by_id(ids)
 
     def conversation(self, conversation_id: int) -> Conversation | None:
-        return self.store.conversation(conversation_id)
+        return self.store.conversations.conversation(conversation_id)
 
     def template_values(self, conversation_id: int, brand_name: str = "") -> dict[str, str]:
         """Values for {customer}, {agent}, {brand} in saved replies."""
         return template_values(self.store, self.agent, conversation_id, brand_name)
 
     def row(self, conversation_id: int) -> ConversationRow | None:
-        rows = self.store.rows_by_id([conversation_id])
+        rows = self.store.conversations.rows_by_id([conversation_id])
         return rows[0] if rows else None
 
 
     def saved_replies(self) -> list[SavedReply]:
-        return self.store.saved_replies()
+        return self.store.team.saved_replies()
 
     def events(self, conversation_id: int | None = None, limit: int = 1000) -> list[Event]:
-        return self.store.events(conversation_id=conversation_id, limit=limit)
+        return self.store.audit.events(conversation_id=conversation_id, limit=limit)
 
     def stats(self) -> dict[str, int]:
-        return self.store.stats()
+        return self.store.conversations.stats()
 
     def outbox_counts(self) -> dict[str, int]:
-        return self.store.outbox_counts()
+        return self.store.outbox.outbox_counts()
 
     def data_version(self) -> int:
         return self.store.data_version()
@@ -128,14 +128,14 @@ class InboxService:
             ActionError: another agent holds it (the message names them).
         """
         with self.store.write():
-            before = self.store.snapshot(conversation_id)
-            holder = self.store.claim(conversation_id, self.agent, self.clock(),
+            before = self.store.conversations.snapshot(conversation_id)
+            holder = self.store.conversations.claim(conversation_id, self.agent, self.clock(),
                                       force=self.is_supervisor)
             if holder is not None:
                 raise ActionError(f"Already claimed by {holder}. Only a supervisor can take "
                                   "it over.", "Claimed")
-            after = self.store.snapshot(conversation_id)
-            self.store.add_event(self.agent, "claim", conversation_id, before, after,
+            after = self.store.conversations.snapshot(conversation_id)
+            self.store.audit.add_event(self.agent, "claim", conversation_id, before, after,
                                  self.clock())
 
     def assign(self, conversation_id: int, agent: str | None) -> None:
@@ -145,7 +145,8 @@ class InboxService:
             ActionError: it is held by someone else and you are not a supervisor.
         """
         with self.store.write():
-            holder = (self.store.snapshot(conversation_id) or {}).get("assignee")
+            state = self.store.conversations.snapshot(conversation_id)
+            holder = state.assignee if state is not None else None
             if holder not in (None, self.agent) and not self.is_supervisor:
                 raise ActionError(f"{holder} holds #{conversation_id}; only a supervisor can "
                                   "reassign it.", "Claimed")
@@ -160,7 +161,7 @@ class InboxService:
         if not text.strip():
             raise ActionError("A note needs some text.")
         with self.store.write():
-            note_id = self.store.add_note(conversation_id, self.agent, text, self.clock())
+            note_id = self.store.messages.add_note(conversation_id, self.agent, text, self.clock())
             self._act(conversation_id, "note", {}, {"note_id": note_id, "text": text})
 
     def snooze(self, conversation_id: int, until: int) -> None:
@@ -174,11 +175,11 @@ class InboxService:
     def heartbeat(self, conversation_id: int | None, activity: str = "viewing") -> None:
         """Say what I am looking at (or drafting); others see it for PRESENCE_TTL seconds."""
         with self.store.write():
-            self.store.heartbeat(self.agent, conversation_id, activity, self.clock())
+            self.store.team.heartbeat(self.agent, conversation_id, activity, self.clock())
 
     def presence(self, conversation_id: int) -> str:
         """'sam (drafting), kim (viewing)' for other agents on this conversation."""
-        others = self.store.present(conversation_id, self.clock() - self.PRESENCE_TTL,
+        others = self.store.team.present(conversation_id, self.clock() - self.PRESENCE_TTL,
                                     self.agent)
         return ", ".join(f"{a} ({activity})" for a, activity in others)
 
@@ -192,8 +193,8 @@ class InboxService:
 
     def reopen(self, conversation_id: int) -> None:
         with self.store.write():
-            inputs = self.store.state_inputs(conversation_id) or {}
-            waiting = inputs.get("waiting_since") is not None
+            inputs = self.store.conversations.state_inputs(conversation_id)
+            waiting = inputs is not None and inputs.waiting_since is not None
             self._act(conversation_id, "reopen",
                       {"status": Status.OPEN if waiting else Status.PENDING,
                        "resolved_at": None, "snoozed_until": None})
@@ -202,18 +203,20 @@ class InboxService:
         """Bring back what is due: ended snoozes, satisfaction follow-ups, broken promises."""
         woken = self.wake_snoozed()
         now = self.clock()
-        for cid in self.store.due_followups(now):
+        for cid in self.store.escalations.due_followups(now):
             with self.store.write():
-                tags = sorted(set(self.store.tags_of(cid)) | {"follow-up"})
+                tags = sorted(set(self.store.conversations.tags_of(cid)) | {"follow-up"})
                 self._act(cid, "follow_up", {"status": Status.OPEN, "resolved_at": None,
                                              "followup_at": None}, tags=tags)
-                self.store.add_note(cid, "tuidesk", "Satisfaction follow-up: ask the customer "
+                self.store.messages.add_note(
+                    cid, "tuidesk", "Satisfaction follow-up: ask the customer "
                                     "whether the fix held and how we did.", now)
             woken.append(cid)
-        for c in self.store.overdue_commitments(now):
+        for c in self.store.escalations.overdue_commitments(now):
             with self.store.write():
-                tags = sorted(set(self.store.tags_of(c.conversation_id)) | {"promise-overdue"})
-                self.store.mark_surfaced(c.id)
+                tags = sorted(set(self.store.conversations.tags_of(
+                    c.conversation_id)) | {"promise-overdue"})
+                self.store.escalations.mark_surfaced(c.id)
                 self._act(c.conversation_id, "promise_overdue",
                           {"status": Status.OPEN, "resolved_at": None, "snoozed_until": None},
                           {"commitment_id": c.id, "text": c.text}, tags=tags)
@@ -224,11 +227,11 @@ class InboxService:
         """Return conversations whose snooze has ended to the inbox, flagged 'snooze-ended'."""
         now = self.clock()
         woken = []
-        for row in self.store.page("snoozed", self.agent, None, 200):
+        for row in self.store.conversations.page("snoozed", self.agent, None, 200):
             if row.sort_key > now:
                 break
             with self.store.write():
-                tags = sorted(set(self.store.tags_of(row.id)) | {"snooze-ended"})
+                tags = sorted(set(self.store.conversations.tags_of(row.id)) | {"snooze-ended"})
                 self._act(row.id, "wake", {"status": Status.OPEN, "snoozed_until": None},
                           tags=tags)
             woken.append(row.id)
@@ -236,18 +239,18 @@ class InboxService:
 
     def set_brand_name(self, network: str, handle: str, name: str) -> None:
         with self.store.write():
-            self.store.set_brand_name(network, handle, name)
+            self.store.channels.set_brand_name(network, handle, name)
 
     def add_saved_reply(self, name: str, body: str) -> None:
         """Add (or replace) a saved reply shared by everyone on this database."""
         if not name.strip() or not body.strip():
             raise ActionError("A saved reply needs a name and a text.")
         with self.store.write():
-            self.store.add_saved_reply(name.strip(), body)
+            self.store.team.add_saved_reply(name.strip(), body)
 
     def remove_saved_reply(self, name: str) -> None:
         with self.store.write():
-            if not self.store.remove_saved_reply(name):
+            if not self.store.team.remove_saved_reply(name):
                 raise ActionError(f"No saved reply named {name!r}.")
 
     def undo(self) -> tuple[int, str]:
@@ -260,7 +263,7 @@ class InboxService:
             ActionError: there is nothing to undo, or the reply has already been sent.
         """
         with self.store.write():
-            event = self.store.last_undoable_event(self.agent)
+            event = self.store.audit.last_undoable_event(self.agent)
             if event is None:
                 raise ActionError("Nothing to undo.")
             before = json.loads(event.before or "{}")
@@ -269,25 +272,25 @@ class InboxService:
             assert cid is not None
             now = self.clock()
             if event.action == "note":
-                self.store.delete_note(after["note_id"])
+                self.store.messages.delete_note(after["note_id"])
             elif event.action == "escalate":
-                self.store.set_escalation_status(after["escalation_id"], "cancelled", now)
+                self.store.escalations.set_escalation_status(
+                    after["escalation_id"], "cancelled", now)
                 # Its ticket is not opened either (unless it is already on its way).
-                self.store.cancel_webhooks(after["escalation_id"], now)
+                self.store.escalations.cancel_webhooks(after["escalation_id"], now)
             elif event.action == "reply":
-                if not self.store.cancel_outbox(after["outbox_id"], now, states=("queued",)):
+                if not self.store.outbox.cancel_outbox(after["outbox_id"], now, states=("queued",)):
                     raise ActionError("That reply is already being delivered; it cannot be "
                                       "undone.")
                 # Its text comes back as my draft, to edit or send later.
-                self.store.save_draft(cid, self.agent, after["text"],
+                self.store.messages.save_draft(cid, self.agent, after["text"],
                                       after.get("visibility", "public"), now)
-            current = self.store.snapshot(cid)
-            self.store.update_conversation(cid, before, now)
-            self.store.set_tags(cid, before.get("tags", []))
-            self.store.add_event(self.agent, "undo", cid, current,
-                                 (self.store.snapshot(cid) or {}) | {"undid": event.id,
-                                                                     "action": event.action},
-                                 now)
+            current = self.store.conversations.snapshot(cid)
+            self.store.conversations.update_conversation(cid, before, now)
+            self.store.conversations.set_tags(cid, before.get("tags", []))
+            self.store.audit.add_event(self.agent, "undo", cid, current,
+                                       self.store.conversations.snapshot(cid), now,
+                                       {"undid": event.id, "action": event.action})
         if event.action == "reply":
             return cid, f"Undid reply on #{cid}: its text is back as your draft"
         return cid, f"Undid {event.action} on #{cid}"
@@ -317,7 +320,8 @@ class SearchHits:
             QueryError: the query is not valid FTS5 syntax (on the first call).
         """
         while not self.done:
-            ids, self._before = self.store.search_page(self.text, self._before, self.batch)
+            ids, self._before = self.store.conversations.search_page(
+                self.text, self._before, self.batch)
             self.done = self._before is None
             fresh = [cid for cid in dict.fromkeys(ids) if cid not in self._seen]
             if fresh:

@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import IO, Any
 
 from tuidesk.errors import ImportFailed
-from tuidesk.models import ImportReport, MessageIn, NewConversation, Visibility
+from tuidesk.models import ImportReport, MessageIn, NewConversation, StateInputs, Visibility
 from tuidesk.services.clock import Clock, system_clock
 from tuidesk.services.parsers import (
     MAX_FOLLOWERS,
@@ -166,7 +166,7 @@ class IngestService:
         network and remote id). Between chunks the lock is free for other agents.
         """
         started = time.perf_counter()
-        resolved = resolve_threads(messages, self.store.thread_key_of)
+        resolved = resolve_threads(messages, self.store.imports.thread_key_of)
         if twcs:
             resolved = assign_parties(resolved, {m.author for m in resolved
                                                  if m.direction == "out"})
@@ -206,9 +206,9 @@ class IngestService:
 
     def _log_import(self, agent: str, path: str, report: ImportReport, failed: int) -> None:
         with self.store.write():
-            self.store.add_event(agent, "import", None, None, {
+            self.store.audit.add_event(agent, "import", None, None, None, self.clock(), {
                 "file": path, "imported": report.imported, "skipped": report.skipped,
-                "failed": failed}, self.clock())
+                "failed": failed})
 
     def ingest(self, messages: Sequence[MessageIn], progress: Progress | None = None,
                twcs: bool = False, lines: Sequence[int] | None = None) -> ImportReport:
@@ -232,14 +232,14 @@ class IngestService:
         messages = [replace(m, sentiment=sentiment(m.text))
                     if m.direction == "in" and m.sentiment is None else m for m in messages]
         with _gc_paused(), store.write():
-            before_id = store.max_message_id()
-            msgs = resolve_threads(messages, store.thread_key_of)
+            before_id = store.imports.max_message_id()
+            msgs = resolve_threads(messages, store.imports.thread_key_of)
             if twcs:
                 brands = {m.author for m in msgs if m.direction == "out"}
                 msgs = assign_parties(msgs, brands)
             brand_ids = {(m.network, m.brand or "unknown"): 0 for m in msgs}
             for key in brand_ids:
-                brand_ids[key] = store.brand_id(*key)
+                brand_ids[key] = store.imports.brand_id(*key)
             people: dict[tuple[str, str], list[Any]] = {}
             groups: dict[tuple[str, str], list[MessageIn]] = {}
             vip = self.vip
@@ -263,7 +263,7 @@ class IngestService:
                         info[0] = m.author_name
                     if m.followers is not None:
                         info[1] = m.followers
-            customer_ids = store.upsert_customers(
+            customer_ids = store.imports.upsert_customers(
                 [(net, handle, *info) for (net, handle), info in people.items()])
             threads: dict[tuple[str, str], tuple[Any, ...]] = {}
             for key, group in groups.items():
@@ -273,7 +273,7 @@ class IngestService:
                                 Visibility.DIRECT if m.visibility == Visibility.DIRECT
                                 else Visibility.PUBLIC,
                                 m.created_at, m.keyword, m.keyword_severity)
-            existing = store.existing_conversations(list(threads))
+            existing = store.imports.existing_conversations(list(threads))
             conv_ids = dict(existing)
             fresh = [k for k in threads if k not in existing]
             if fresh:
@@ -283,11 +283,11 @@ class IngestService:
             for key, group in groups.items():
                 for m in group:
                     if m.keyword:
-                        store.add_tags(conv_ids[key],
+                        store.conversations.add_tags(conv_ids[key],
                                        [f"keyword:{m.keyword.lstrip('#').lower()}"])
             total = len(msgs)
             for start in range(0, total, BATCH):
-                imported += store.insert_messages(
+                imported += store.imports.insert_messages(
                     (m, conv_ids[(m.network, m.thread_key or m.remote_id)],
                      customer_ids.get((m.network, m.customer)),
                      brand_ids[(m.network, m.brand or "unknown")])
@@ -295,9 +295,9 @@ class IngestService:
                 if progress:
                     progress(min(start + BATCH, total), total)
             if originals:
-                store.keep_originals(originals)
-            store.index_messages_after(before_id)
-            touched = store.conversations_with_messages_after(before_id)
+                store.imports.keep_originals(originals)
+            store.imports.index_messages_after(before_id)
+            touched = store.imports.conversations_with_messages_after(before_id)
             known = set(existing.values())
             self._rederive([cid for cid in touched if cid in known])
         if imported > 20_000:
@@ -312,9 +312,10 @@ class IngestService:
                     groups: dict[tuple[str, str], list[MessageIn]],
                     people: dict[tuple[str, str], list[Any]]) -> dict[tuple[str, str], int]:
         store = self.store
-        first_id = store.max_conversation_id() + 1
+        first_id = store.imports.max_conversation_id() + 1
         customers = {threads[k][3] for k in keys if threads[k][3] is not None}
-        known = store.customer_facts(list(customers))  # id -> (followers, vip, conversations)
+        known = store.imports.customer_facts(
+            list(customers))  # id -> (followers, vip, conversations)
         new_per_customer: dict[int, int] = {}
         for k in keys:
             cust = threads[k][3]
@@ -336,42 +337,42 @@ class IngestService:
             waiting = [m.created_at for m in ins if last_out is None or m.created_at > last_out]
             latest_in = ins[-1] if ins else None
             followers, vip, count = known.get(cust, (None, 0, 0)) if cust else (None, 0, 0)
-            inputs = {
-                "id": cid, "status": "new", "assignee": None, "created_at": msgs[0].created_at,
-                "last_at": msgs[-1].created_at,
-                "last_inbound_at": latest_in.created_at if latest_in else None,
-                "waiting_since": min(waiting) if waiting else None,
-                "first_response_at": min(outs) if outs else None, "resolved_at": None,
-                "snoozed_until": None, "sentiment": latest_in.sentiment if latest_in else None,
-                "followers": followers, "vip": vip,
-                "repeat": count + new_per_customer.get(cust, 0) if cust else 0,
-                "last_out": last_out, "keyword": keyword, "keyword_severity": severity,
-                "first_inbound_at": ins[0].created_at if ins else None,
-            }
+            inputs = StateInputs(
+                id=cid, status="new", assignee=None, created_at=msgs[0].created_at,
+                last_at=msgs[-1].created_at,
+                last_inbound_at=latest_in.created_at if latest_in else None,
+                waiting_since=min(waiting) if waiting else None,
+                first_response_at=min(outs) if outs else None, resolved_at=None,
+                snoozed_until=None, sentiment=latest_in.sentiment if latest_in else None,
+                followers=followers, vip=vip,
+                repeat=count + new_per_customer.get(cust, 0) if cust else 0,
+                last_out=last_out, keyword=keyword, keyword_severity=severity,
+                first_inbound_at=ins[0].created_at if ins else None,
+            )
             state = derive_after_messages(inputs, self.sla)
             preview = (latest_in or msgs[-1]).text
             rows.append(NewConversation(
                 id=cid, network=net, thread_key=thread_key, brand_id=brand, customer_id=cust,
                 channel=Visibility.DIRECT if any(m.visibility == Visibility.DIRECT
                                                  for m in msgs) else channel,
-                status=state["status"], bucket=state["bucket"], sort_key=state["sort_key"],
-                priority=state["priority"], priority_reasons=state["reasons"],
-                due_at=state["due_at"], created_at=inputs["created_at"],
-                last_at=inputs["last_at"], last_inbound_at=inputs["last_inbound_at"],
-                waiting_since=inputs["waiting_since"],
-                first_response_at=inputs["first_response_at"], message_count=len(msgs),
-                inbound_count=len(ins), sentiment=inputs["sentiment"], preview=preview,
-                updated_at=inputs["created_at"], keyword=keyword, keyword_severity=severity,
+                status=state.status, bucket=state.bucket, sort_key=state.sort_key,
+                priority=state.priority, priority_reasons=state.reasons,
+                due_at=state.due_at, created_at=inputs.created_at,
+                last_at=msgs[-1].created_at, last_inbound_at=inputs.last_inbound_at,
+                waiting_since=inputs.waiting_since,
+                first_response_at=inputs.first_response_at, message_count=len(msgs),
+                inbound_count=len(ins), sentiment=inputs.sentiment, preview=preview,
+                updated_at=inputs.created_at, keyword=keyword, keyword_severity=severity,
                 first_inbound_at=ins[0].created_at if ins else None,
                 first_sentiment=ins[0].sentiment if ins else None,
                 first_reply_at=min((t for t in outs if ins and t >= ins[0].created_at),
                                    default=None),
-                first_due_at=state["first_due_at"]))
-        store.insert_conversations(rows)
+                first_due_at=state.first_due_at))
+        store.imports.insert_conversations(rows)
         return ids
 
     def _rederive(self, conversation_ids: Iterable[int]) -> None:
-        inputs = self.store.refresh_aggregates(conversation_ids)
-        self.store.apply_states(derive_after_messages(i, self.sla) for i in inputs)
+        inputs = self.store.imports.refresh_aggregates(conversation_ids)
+        self.store.imports.apply_states(derive_after_messages(i, self.sla) for i in inputs)
 
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from tuidesk.errors import ConfigError
-from tuidesk.models import View
+from tuidesk.models import BrandFigures, View
 from tuidesk.services.clock import Clock, system_clock
 from tuidesk.services.priority import SlaPolicy
 from tuidesk.store import Store
@@ -47,6 +47,24 @@ class Window:
 
 
 @dataclass
+class Oldest:
+    """The conversation whose customer has waited longest in the Inbox."""
+
+    conversation: int
+    customer: str
+    waiting_since: int
+    waiting_s: int
+
+
+@dataclass
+class AgentFigures:
+    agent: str
+    handled: int
+    median_response_s: float | None
+    open: int
+
+
+@dataclass
 class Report:
     generated_at: int
     since: int | None
@@ -54,14 +72,14 @@ class Report:
     backlog: dict[str, int]
     views: dict[str, int]
     overdue_now: int
-    oldest_waiting: dict[str, Any] | None
+    oldest_waiting: Oldest | None
     windows: list[Window]
-    brands: list[dict[str, Any]]
+    brands: list[BrandFigures]
     volume_per_hour: list[int]
     """Inbound messages per hour over the last 24 hours, oldest first."""
     sentiment: dict[str, int]
     conversions: dict[str, int]
-    agents: list[dict[str, Any]] = field(default_factory=list)
+    agents: list[AgentFigures] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -76,10 +94,9 @@ class InsightService:
         self.clock = clock
 
     def _window(self, label: str, since: int | None, brand: str | None) -> Window:
-        rt = self.store.response_times(since, None, brand)
-        late = self.store.late_first_responses(since, self.sla.first_response, brand)
-        return Window(label, rt["conversations"], rt["answered"], rt["median_s"], rt["p90_s"],
-                      late)
+        rt = self.store.reports.response_times(since, None, brand)
+        late = self.store.reports.late_first_responses(since, self.sla.first_response, brand)
+        return Window(label, rt.conversations, rt.answered, rt.median_s, rt.p90_s, late)
 
     def report(self, since: int | None = None, brand: str | None = None,
                windows: bool = True) -> Report:
@@ -92,22 +109,21 @@ class InsightService:
                 self._window("30 days", now - 30 * 86400, brand)] if windows else []
         if since is not None or brand:
             wins.append(self._window("selected period", since, brand))
-        oldest = store.oldest_waiting()
-        agents = store.per_agent(since)
-        for a in agents:
-            times = a.pop("response_s")
-            a["median_response_s"] = statistics.median(times) if times else None
+        oldest = store.reports.oldest_waiting()
+        agents = [AgentFigures(a.agent, a.handled, statistics.median(a.response_s)
+                               if a.response_s else None, a.open)
+                  for a in store.reports.per_agent(since)]
         return Report(
-            generated_at=now, since=since, brand=brand, backlog=store.backlog(),
-            views={v.value: store.count(v.value, self.agent) for v in View},
-            overdue_now=store.overdue_now(now),
-            oldest_waiting=None if oldest is None else {
-                "conversation": oldest[0], "customer": oldest[1], "waiting_since": oldest[2],
-                "waiting_s": now - oldest[2]},
+            generated_at=now, since=since, brand=brand, backlog=store.reports.backlog(),
+            views={v.value: store.conversations.count(v.value, self.agent) for v in View},
+            overdue_now=store.reports.overdue_now(now),
+            oldest_waiting=None if oldest is None else Oldest(
+                *oldest, waiting_s=now - oldest.waiting_since),
             windows=wins,
-            brands=[b for b in store.per_brand(since) if not brand or b["brand"] == brand],
-            volume_per_hour=store.volume_by_hour(now - 24 * 3600 - (now % 3600) + 3600,
+            brands=[b for b in store.reports.per_brand(since) if not brand or b.brand == brand],
+            volume_per_hour=store.reports.volume_by_hour(now - 24 * 3600 - (now % 3600) + 3600,
                                                  now + 3600 - now % 3600),
-            sentiment=store.sentiment_mix(since), conversions=store.conversions(since),
+            sentiment=store.reports.sentiment_mix(
+                since), conversions=store.reports.conversions(since),
             agents=agents,
         )

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
-from tuidesk.models import BUCKET, SEVERITY_NAMES
+from tuidesk.models import BUCKET, SEVERITY_NAMES, DerivedState, Placement, StateInputs
 
 #: Sort key for conversations without a due time: after every real time.
 NO_DUE = 2**62
@@ -109,45 +108,44 @@ def score(
     return prio, "; ".join(reasons) or "no signals"
 
 
-def place(status: str, inputs: dict[str, Any], priority: int, sla: SlaPolicy) -> dict[str, Any]:
+def place(status: str, inputs: StateInputs, priority: int, sla: SlaPolicy) -> Placement:
     """Bucket, sort key and due time of a conversation in `status`."""
     due = None
-    if status in ("new", "open", "escalated") and inputs.get("waiting_since") is not None:
-        table = sla.first_response if inputs.get("first_response_at") is None else sla.next_response
-        due = sla.add(int(inputs["waiting_since"]), table.get(priority, table[3]))
-    bucket = BUCKET[status]
+    if status in ("new", "open", "escalated") and inputs.waiting_since is not None:
+        table = sla.first_response if inputs.first_response_at is None else sla.next_response
+        due = sla.add(int(inputs.waiting_since), table.get(priority, table[3]))
     if status == "snoozed":
-        sort_key = int(inputs.get("snoozed_until") or NO_DUE)
+        sort_key = int(inputs.snoozed_until or NO_DUE)
     elif status == "pending":
-        sort_key = int(inputs.get("last_at") or 0)
+        sort_key = int(inputs.last_at or 0)
     elif status == "resolved":
-        sort_key = -int(inputs.get("resolved_at") or inputs.get("last_at") or 0)
+        sort_key = -int(inputs.resolved_at or inputs.last_at or 0)
     else:
         sort_key = due if due is not None else NO_DUE
-    return {"bucket": bucket, "sort_key": sort_key, "due_at": due}
+    return Placement(BUCKET[status], sort_key, due)
 
 
-def derive_after_messages(inputs: dict[str, Any], sla: SlaPolicy) -> dict[str, Any]:
+def derive_after_messages(inputs: StateInputs, sla: SlaPolicy) -> DerivedState:
     """New state of a conversation after messages were added to it (import or sync)."""
-    status = inputs["status"]
-    last_in, last_out = inputs.get("last_inbound_at"), inputs.get("last_out")
-    resolved_at = inputs.get("resolved_at")
+    status = inputs.status
+    last_in, last_out = inputs.last_inbound_at, inputs.last_out
+    resolved_at = inputs.resolved_at
     customer_waiting = last_in is not None and (last_out is None or last_in > last_out)
     if status == "resolved":
-        if customer_waiting and resolved_at is not None and last_in > resolved_at:
+        if last_in is not None and customer_waiting and resolved_at is not None \
+                and last_in > resolved_at:
             status, resolved_at = "open", None  # the customer wrote again: reopen
     elif status in ("new", "open", "pending"):
         if last_out is None:
             status = "new" if last_in is not None else "pending"
         else:
             status = "open" if customer_waiting else "pending"
-    prio, reasons = score(inputs.get("sentiment"), inputs.get("followers"),
-                          bool(inputs.get("vip")), int(inputs.get("repeat") or 0),
-                          inputs.get("keyword"), int(inputs.get("keyword_severity") or 0))
-    first_in = inputs.get("first_inbound_at")
-    state = {"id": inputs["id"], "status": status, "priority": prio, "reasons": reasons,
-             "resolved_at": resolved_at,
-             "first_due_at": None if first_in is None else sla.add(
-                 int(first_in), sla.first_response.get(prio, sla.first_response[3]))}
-    state.update(place(status, inputs, prio, sla))
-    return state
+    prio, reasons = score(inputs.sentiment, inputs.followers, bool(inputs.vip),
+                          int(inputs.repeat or 0), inputs.keyword,
+                          int(inputs.keyword_severity or 0))
+    first_in = inputs.first_inbound_at
+    first_due = None if first_in is None else sla.add(
+        int(first_in), sla.first_response.get(prio, sla.first_response[3]))
+    where = place(status, inputs, prio, sla)
+    return DerivedState(inputs.id, status, where.bucket, where.sort_key, prio, reasons,
+                        where.due_at, resolved_at, first_due)

@@ -115,7 +115,7 @@ class ReplyService:
         base = ReplyDraft(row.id, row.network, row.customer, row.brand, "",
                           visibility or default,
                           opened_at=min(opened_at or now, now))
-        stored = self.store.draft(row.id, self.agent)
+        stored = self.store.messages.draft(row.id, self.agent)
         refused = self.refused(row.id)
         if stored is not None:
             draft = replace(base, text=stored.text, source=DraftSource.DRAFT,
@@ -137,10 +137,10 @@ class ReplyService:
         """Store the draft (an empty one is deleted); returns whether text is kept."""
         with self.store.write():
             if draft.text.strip():
-                self.store.save_draft(draft.conversation_id, self.agent, draft.text,
+                self.store.messages.save_draft(draft.conversation_id, self.agent, draft.text,
                                       draft.visibility, self.clock())
                 return True
-            self.store.delete_draft(draft.conversation_id, self.agent)
+            self.store.messages.delete_draft(draft.conversation_id, self.agent)
             return False
 
     # -- what will be posted -----------------------------------------------------------
@@ -180,14 +180,15 @@ class ReplyService:
         now = self.clock()
         with self.store.write():
             text = draft.text.strip()
-            outbox_id = self.store.enqueue_reply(draft.conversation_id, text,
+            outbox_id = self.store.outbox.enqueue_reply(draft.conversation_id, text,
                                                  draft.visibility, self.agent,
                                                  str(uuid.uuid4()), now)
-            self.store.delete_draft(draft.conversation_id, self.agent)
+            self.store.messages.delete_draft(draft.conversation_id, self.agent)
             if draft.refused_id is not None:
                 # Replaced only now that its replacement is queued.
-                self.store.cancel_outbox(draft.refused_id, now, states=("failed",))
-            status = (self.store.snapshot(draft.conversation_id) or {}).get("status")
+                self.store.outbox.cancel_outbox(draft.refused_id, now, states=("failed",))
+            state = self.store.conversations.snapshot(draft.conversation_id)
+            status = state.status if state is not None else None
             # Answered: now we wait for the customer. An escalated or snoozed conversation
             # stays where it is (a holding reply does not end an escalation).
             change: dict[str, object] = {"reply_failed": 0}
@@ -207,13 +208,14 @@ class ReplyService:
                 customer's latest message.
             ActionError: no such conversation, empty or too long.
         """
-        rows = self.store.rows_by_id([conversation_id])
+        rows = self.store.conversations.rows_by_id([conversation_id])
         if not rows:
             raise ActionError(f"Conversation {conversation_id} does not exist.")
         row = rows[0]
         # Without a composer there is no "opened" time: the customer's latest message is
         # what this reply answers, so an answer from someone else after it counts.
-        since = (self.store.state_inputs(conversation_id) or {}).get("last_inbound_at")
+        inputs = self.store.conversations.state_inputs(conversation_id)
+        since = inputs.last_inbound_at if inputs is not None else None
         draft = ReplyDraft(row.id, row.network, row.customer, row.brand, text,
                            Visibility(visibility), opened_at=since or self.clock())
         refused = self.refused(conversation_id)
@@ -223,16 +225,16 @@ class ReplyService:
 
     def stored(self, conversation_id: int) -> Draft | None:
         """This agent's saved draft for the conversation."""
-        return self.store.draft(conversation_id, self.agent)
+        return self.store.messages.draft(conversation_id, self.agent)
 
     def others_since(self, conversation_id: int, since: int) -> list[str]:
         """Agents other than me who answered at or after `since`."""
-        return self.store.replies_since(conversation_id, since, self.agent)
+        return self.store.messages.replies_since(conversation_id, since, self.agent)
 
     # -- refused replies ---------------------------------------------------------------
 
     def refused(self, conversation_id: int) -> OutboxRef | None:
-        failed = [o for o in self.store.outbox_of(conversation_id) if o.state == "failed"]
+        failed = [o for o in self.store.outbox.outbox_of(conversation_id) if o.state == "failed"]
         return OutboxRef(failed[-1].id, failed[-1].text, failed[-1].visibility) \
             if failed else None
 
@@ -242,7 +244,7 @@ class ReplyService:
         if refused is None:
             raise ActionError("No refused reply here.")
         with self.store.write():
-            if not self.store.retry_outbox(refused.id, self.clock()):
+            if not self.store.outbox.retry_outbox(refused.id, self.clock()):
                 raise ActionError("Only a refused reply can be retried.")
             act(self.store, self.agent, self.sla, self.clock(), conversation_id, "retry",
                 {"reply_failed": 0}, {"outbox_id": refused.id})
@@ -254,7 +256,7 @@ class ReplyService:
         if refused is None:
             raise ActionError("No refused reply here.")
         with self.store.write():
-            self.store.cancel_outbox(refused.id, self.clock(), states=("failed",))
+            self.store.outbox.cancel_outbox(refused.id, self.clock(), states=("failed",))
             act(self.store, self.agent, self.sla, self.clock(), conversation_id, "drop_reply",
                 {"reply_failed": 0}, {"outbox_id": refused.id, "text": refused.text})
 

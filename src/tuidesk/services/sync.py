@@ -71,23 +71,23 @@ class SyncService:
         return frozenset((c.network, c.handle) for c in self.connectors.values())
 
     def statuses(self) -> list[SyncStatus]:
-        return self.store.sync_statuses()
+        return self.store.channels.sync_statuses()
 
     async def sync_account(self, name: str, report: SyncReport) -> None:
         connector = self.connectors[name]
         try:
-            result = await connector.fetch(self.store.sync_cursor(name))
+            result = await connector.fetch(self.store.channels.sync_cursor(name))
             messages = list(result.messages)
             for rule in self.rules.get(name, []):
                 messages += (await connector.search(rule)).messages
         except ConnectorError as exc:
             with self.store.write():
-                self.store.record_sync_error(name, self.clock(), f"{exc.title}: {exc.msg}")
+                self.store.channels.record_sync_error(name, self.clock(), f"{exc.title}: {exc.msg}")
             report.errors[name] = f"{exc.title}: {exc.msg}"
             return
         imported = self.ingest.ingest(messages).imported if messages else 0
         with self.store.write():
-            self.store.record_sync(name, self.clock(), result.cursor, imported)
+            self.store.channels.record_sync(name, self.clock(), result.cursor, imported)
         report.fetched[name] = imported
 
     def _connector_for(self, d: Delivery) -> Connector | None:
@@ -99,7 +99,7 @@ class SyncService:
                           on_claimed: Callable[[Delivery], None] | None = None) -> None:
         for _ in range(limit):
             with self.store.write():
-                d = self.store.claim_delivery(sorted(self.senders), self.clock(),
+                d = self.store.outbox.claim_delivery(sorted(self.senders), self.clock(),
                                               self.stale_after)
             if d is None:
                 return
@@ -115,26 +115,27 @@ class SyncService:
                 now = self.clock()
                 with self.store.write():
                     if exc.retryable:
-                        self.store.reschedule(d.outbox_id, f"{exc.title}: {exc.msg}", now,
+                        self.store.outbox.reschedule(d.outbox_id, f"{exc.title}: {exc.msg}", now,
                                               now + backoff(d.attempts, exc.retry_after))
                         report.retrying.append(d.outbox_id)
                     else:
-                        self.store.mark_failed(d.outbox_id, f"{exc.title}: {exc.msg}", now)
+                        self.store.outbox.mark_failed(d.outbox_id, f"{exc.title}: {exc.msg}", now)
                         self._refused(d, f"{exc.title}: {exc.msg}", now)
                         report.failed.append(d.outbox_id)
                 continue
             with self.store.write():
-                message = self.store.mark_sent(d.outbox_id, ref, self.clock())
+                message = self.store.outbox.mark_sent(d.outbox_id, ref, self.clock())
                 if message is not None:
                     self.ingest.ingest([message])
-                    agent = self.store.outbox_agent(d.outbox_id)
-                    self.store.set_message_agent(message.network, message.remote_id, agent)
+                    agent = self.store.outbox.outbox_agent(d.outbox_id)
+                    self.store.messages.set_message_agent(message.network, message.remote_id, agent)
             report.sent.append(d.outbox_id)
 
     def _refused(self, d: Delivery, error: str, now: int) -> None:
         """A refused reply is work: its conversation comes back to the Inbox, flagged, until
         the reply is resent, edited or dropped (an escalated one stays escalated)."""
-        status = (self.store.snapshot(d.conversation_id) or {}).get("status")
+        state = self.store.conversations.snapshot(d.conversation_id)
+        status = state.status if state is not None else None
         change: dict[str, object] = {"reply_failed": 1}
         if status in (Status.NEW, Status.OPEN, Status.PENDING):
             change["status"] = Status.OPEN
@@ -147,7 +148,7 @@ class SyncService:
             return
         for _ in range(limit):
             with self.store.write():
-                item = self.store.claim_webhook(self.clock(), self.stale_after)
+                item = self.store.escalations.claim_webhook(self.clock(), self.stale_after)
             if item is None:
                 return
             try:
@@ -161,7 +162,7 @@ class SyncService:
                     exc = ConnectorError(f"gave up after {item.attempts} attempts: {exc.msg}",
                                          exc.title)
                 with self.store.write():
-                    self.store.finish_webhook(
+                    self.store.escalations.finish_webhook(
                         item.id, "queued" if retry else "failed", None,
                         f"{exc.title}: {exc.msg}", now,
                         now + backoff(item.attempts, getattr(exc, "retry_after", None))
@@ -169,7 +170,7 @@ class SyncService:
                 (report.webhooks_retrying if retry else report.webhooks_failed).append(item.id)
                 continue
             with self.store.write():
-                self.store.finish_webhook(item.id, "sent", status, None, self.clock())
+                self.store.escalations.finish_webhook(item.id, "sent", status, None, self.clock())
             report.webhooks_sent.append(item.id)
 
     async def run_once(self) -> SyncReport:

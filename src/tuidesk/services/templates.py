@@ -8,9 +8,10 @@ from tuidesk.store import Store
 def template_values(store: Store, agent: str, conversation_id: int, brand_name: str = ""
                     ) -> dict[str, str]:
     """The customer's display name (else handle), the agent, the brand's name (else handle)."""
-    conv = store.conversation(conversation_id)
+    conv = store.conversations.conversation(conversation_id)
     if conv is None:
         return {"agent": agent}
     customer = (conv.customer.display_name if conv.customer else None) or conv.row.customer
-    brand = brand_name or store.brand_name(conv.row.network, conv.row.brand) or conv.row.brand
+    brand = brand_name or store.channels.brand_name(
+        conv.row.network, conv.row.brand) or conv.row.brand
     return {"customer": customer, "agent": agent, "brand": brand}

@@ -2,29 +2,28 @@
 
 from __future__ import annotations
 
-import functools
-import inspect
-import shutil
 import sqlite3
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
 
 from sqlite_utils import Database
 
 from tuidesk.errors import SchemaError, StoreError
-from tuidesk.store.actions import ActionsMixin
-from tuidesk.store.delivery import DeliveryMixin
-from tuidesk.store.ingest import IngestMixin
+from tuidesk.store.audit import Audit
+from tuidesk.store.base import store_error, translate_errors
+from tuidesk.store.channels import Channels
+from tuidesk.store.conversations import Conversations
+from tuidesk.store.escalations import Escalations
+from tuidesk.store.imports import Imports
+from tuidesk.store.messages import Messages
 from tuidesk.store.migrations import APPLICATION_ID, MIGRATIONS, known_names
-from tuidesk.store.queries import QueriesMixin
-from tuidesk.store.reports import ReportsMixin
-from tuidesk.store.team import TeamMixin
+from tuidesk.store.outbox import Outbox
+from tuidesk.store.reports import Reports
+from tuidesk.store.team import Team
 
 BUSY_TIMEOUT_MS = 10_000
-T = TypeVar("T")
 
 
 def _check_existing(path: Path) -> None:
@@ -68,70 +67,28 @@ def _check_existing(path: Path) -> None:
         )
 
 
-def _no_space(path: str) -> bool:
-    """Whether the folder holding `path` has no free byte (SQLite reports a full disk as an
-    I/O error when it cannot grow its shared-memory file)."""
-    try:
-        return shutil.disk_usage(Path(path).resolve().parent).free == 0
-    except OSError:
-        return False
-
-
-def store_error(path: str, exc: sqlite3.Error) -> StoreError:
-    """What a database fault means for the person at the keyboard, in one sentence."""
-    name = getattr(exc, "sqlite_errorname", "") or ""
-    text = str(exc)
-    if name.startswith("SQLITE_FULL") or "disk is full" in text or (
-            name.startswith("SQLITE_IOERR") and _no_space(path)):
-        return StoreError(f"The disk holding {path} is full: nothing was saved. Free some "
-                          "space and try again; what you typed is still here.", "Disk full")
-    if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or "malformed" in text:
-        return StoreError(f"{path} is damaged ({text}). Stop tuidesk everywhere, then restore "
-                          f"a backup or run: sqlite3 {path} .recover | sqlite3 recovered.db",
-                          "Database damaged")
-    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in text:
-        return StoreError(f"The database stayed busy: {text}. Nothing was changed; try "
-                          "again.", "Database busy")
-    if name.startswith(("SQLITE_READONLY", "SQLITE_PERM", "SQLITE_CANTOPEN")):
-        return StoreError(f"{path} cannot be written ({text}): check the file's and its "
-                          "folder's permissions.", "Database read-only")
-    if name.startswith("SQLITE_IOERR"):
-        return StoreError(f"The disk failed reading or writing {path} ({text}).", "Disk error")
-    return StoreError(f"{path}: {text}")
-
-
-def _translating(path_of: Callable[[Any], str], method: Callable[..., Any]
-                 ) -> Callable[..., Any]:
-    @functools.wraps(method)
-    def call(self: Any, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return method(self, *args, **kwargs)
-        except sqlite3.Error as exc:
-            raise store_error(path_of(self), exc) from exc
-    return call
-
-
-def translate_errors(cls: type[T]) -> type[T]:
-    """Every public method of the store (mixins included) raises StoreError, never
-    sqlite3's errors: a full disk, a damaged page or a busy file is a message for the
-    caller to show, and no layer above the store needs to know SQLite's exceptions."""
-    for klass in cls.__mro__:
-        for name, value in vars(klass).items():
-            if name.startswith("_") or name == "write" or not inspect.isfunction(value):
-                continue
-            if getattr(cls, name) is value:
-                setattr(cls, name, _translating(lambda s: s.path, value))
-    return cls
-
-
 @translate_errors
-class Store(QueriesMixin, ActionsMixin, DeliveryMixin, TeamMixin, ReportsMixin, IngestMixin):
-    """The only place that speaks SQL. Methods take and return plain values and models."""
+class Store:
+    """One open database: its connection, its transactions, and one typed repository per
+    area. Callers write `store.outbox.claim_delivery(...)` inside `with store.write():`.
+
+    Repositories take and return models and plain values; every public method of each
+    raises StoreError (never sqlite3's errors). They share this Store's connection, so a
+    `write()` spans any of them.
+    """
 
     def __init__(self, db: Database, path: str) -> None:
         self.db = db
         self.path = path
-        self._brands: dict[tuple[str, str], int] = {}
+        self.conversations = Conversations(self)
+        self.messages = Messages(self)
+        self.outbox = Outbox(self)
+        self.channels = Channels(self)
+        self.team = Team(self)
+        self.escalations = Escalations(self)
+        self.audit = Audit(self)
+        self.reports = Reports(self)
+        self.imports = Imports(self)
 
     # -- opening ---------------------------------------------------------------------------
 
@@ -263,10 +220,3 @@ class Store(QueriesMixin, ActionsMixin, DeliveryMixin, TeamMixin, ReportsMixin, 
     def data_version(self) -> int:
         """Changes when another connection commits (cheap; used to refresh open apps)."""
         return int(self.db.execute("PRAGMA data_version").fetchone()[0])
-
-    def _q(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[tuple[Any, ...]]:
-        return list(self.db.execute(sql, params).fetchall())
-
-    def _one(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
-        row = self.db.execute(sql, params).fetchone()
-        return None if row is None else row[0]

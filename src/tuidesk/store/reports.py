@@ -1,24 +1,19 @@
-"""Provides the Store's figures for the dashboard and `tuidesk report`, computed in SQL."""
+"""Reports: response times, backlog and volume, computed in SQL."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from sqlite_utils import Database
+from tuidesk.models import AgentActivity, BrandFigures, OldestWaiting, ResponseTimes
+from tuidesk.store.base import Repository
 
 #: First response time of a conversation: from the customer's first message to our first
 #: reply after it (brand-initiated threads and unanswered ones have none).
 FRT = "(c.first_reply_at - c.first_inbound_at)"
 
 
-class ReportsMixin:
-    db: Database
-
-    def _q(self, sql: str, params: Any = ()) -> list[tuple[Any, ...]]:
-        raise NotImplementedError  # Store provides it
-    def _one(self, sql: str, params: Any = ()) -> Any:
-        raise NotImplementedError
+class Reports(Repository):
+    """Report figures computed in SQL over a time range and an optional brand."""
 
     @staticmethod
     def _scope(since: int | None, until: int | None, brand: str | None
@@ -53,13 +48,13 @@ class ReportsMixin:
         return n, median, p90
 
     def response_times(self, since: int | None, until: int | None = None,
-                       brand: str | None = None) -> dict[str, Any]:
+                       brand: str | None = None) -> ResponseTimes:
         where, params = self._scope(since, until, brand)
         total = int(self._one(f"SELECT count(*) FROM conversations c WHERE {where}", params))
         n, median, p90 = self._percentiles(where, params)
-        return {"conversations": total, "answered": n, "median_s": median, "p90_s": p90}
+        return ResponseTimes(total, n, median, p90)
 
-    def per_brand(self, since: int | None, until: int | None = None) -> list[dict[str, Any]]:
+    def per_brand(self, since: int | None, until: int | None = None) -> list[BrandFigures]:
         out = []
         for bid, handle, network in self._q(
                 "SELECT id, handle, network FROM brands ORDER BY handle"):
@@ -71,21 +66,20 @@ class ReportsMixin:
             if not total:
                 continue
             n, median, p90 = self._percentiles(where, params)
-            out.append({"brand": handle, "network": network, "conversations": total,
-                        "answered": n, "median_s": median, "p90_s": p90})
+            out.append(BrandFigures(handle, network, total, n, median, p90))
         return out
 
     def backlog(self) -> dict[str, int]:
         return {str(s): int(n) for s, n in self._q(
             "SELECT status, count(*) FROM conversations GROUP BY status")}
 
-    def oldest_waiting(self) -> tuple[int, str, int] | None:
+    def oldest_waiting(self) -> OldestWaiting | None:
         rows = self._q(
             "SELECT c.id, coalesce(cu.handle, ''), c.waiting_since FROM conversations c "
             "LEFT JOIN customers cu ON cu.id = c.customer_id "
             "WHERE c.bucket = 'inbox' AND c.waiting_since IS NOT NULL "
             "ORDER BY c.waiting_since LIMIT 1")
-        return (int(rows[0][0]), str(rows[0][1]), int(rows[0][2])) if rows else None
+        return OldestWaiting(int(rows[0][0]), str(rows[0][1]), int(rows[0][2])) if rows else None
 
     def overdue_now(self, now: int) -> int:
         return int(self._one("SELECT count(*) FROM conversations c WHERE c.bucket = 'inbox' "
@@ -128,7 +122,7 @@ class ReportsMixin:
             f"FROM conversations c WHERE {where} AND c.first_sentiment < -0.05", params)[0]
         return {"started_negative": int(row[0] or 0), "ended_positive": int(row[1] or 0)}
 
-    def per_agent(self, since: int | None) -> list[dict[str, Any]]:
+    def per_agent(self, since: int | None) -> list[AgentActivity]:
         """Replies per agent, each one's response times (raw, for a median) and open load."""
         rows = self._q(
             """
@@ -147,6 +141,5 @@ class ReportsMixin:
             "SELECT assignee, sum(n) FROM view_counts WHERE assignee != '' "
             "AND bucket != 'resolved' GROUP BY assignee HAVING sum(n) > 0"))
         agents = sorted(set(by_agent) | set(open_load))
-        return [{"agent": a, "handled": len(by_agent.get(a, [])),
-                 "response_s": sorted(by_agent.get(a, [])), "open": int(open_load.get(a, 0))}
-                for a in agents]
+        return [AgentActivity(a, len(by_agent.get(a, [])), tuple(sorted(by_agent.get(a, []))),
+                              int(open_load.get(a, 0))) for a in agents]

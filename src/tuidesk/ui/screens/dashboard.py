@@ -65,14 +65,14 @@ class DashboardScreen(Guarded, Screen[Drill]):
                 if r.oldest_waiting:
                     o = r.oldest_waiting
                     options.append(Option(join("Oldest waiting ", safe_line(
-                        f"#{o['conversation']} {o['customer']}"[:22]),
-                        f" {_dur(o['waiting_s'])}")))
-                    self.targets.append(("conversation", int(o["conversation"])))
+                        f"#{o.conversation} {o.customer}"[:22]),
+                        f" {_dur(o.waiting_s)}")))
+                    self.targets.append(("conversation", int(o.conversation)))
                 for a in r.agents:
-                    if a["open"]:
-                        options.append(Option(join(safe_line(f"{a['agent'][:12]:<12}"),
-                                                   f"{a['open']:>6} open")))
-                        self.targets.append(("agent", str(a["agent"])))
+                    if a.open:
+                        options.append(Option(join(safe_line(f"{a.agent[:12]:<12}"),
+                                                   f"{a.open:>6} open")))
+                        self.targets.append(("agent", str(a.agent)))
                 yield OptionList(*options, id="dash-drill")
             with VerticalScroll(id="dash-right"):
                 yield Static(self._figures(), id="dash-figures")
@@ -106,15 +106,15 @@ class DashboardScreen(Guarded, Screen[Drill]):
         r = self.report
         parts: list[object] = [("Agent      handled  median reply  open\n", "bold $accent")]
         for a in r.agents:
-            parts += [safe_line(f"  {a['agent'][:9]:<9}"),
-                      f" {a['handled']:>7} {_dur(a['median_response_s']):>13} "
-                      f"{a['open']:>5}\n"]
+            parts += [safe_line(f"  {a.agent[:9]:<9}"),
+                      f" {a.handled:>7} {_dur(a.median_response_s):>13} "
+                      f"{a.open:>5}\n"]
         if not r.agents:
             parts.append(("  no agent activity yet\n", "$text-muted"))
         parts.append(("\nBrand               answered median  p90\n", "bold $accent"))
         for b in r.brands[:12]:
-            parts += [safe_line(f"  {b['brand'][:17]:<17}"),
-                      f" {b['answered']:>8,} {_dur(b['median_s']):>6} {_dur(b['p90_s']):>4}\n"]
+            parts += [safe_line(f"  {b.brand[:17]:<17}"),
+                      f" {b.answered:>8,} {_dur(b.median_s):>6} {_dur(b.p90_s):>4}\n"]
         return join(*parts)  # type: ignore[arg-type]
 
     def on_mount(self) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.dom import DOMNode
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
@@ -25,6 +26,17 @@ class HelpModal(Guarded, ModalScreen[None]):
     def __init__(self, rows: list[tuple[str, str, str]]) -> None:
         super().__init__()
         self.rows = rows
+
+    @classmethod
+    def of(cls, *widgets: DOMNode) -> HelpModal:
+        """The keys of `widgets` (a screen and its focused list), in binding order."""
+        rows = []
+        for widget in widgets:
+            for binding in widget.BINDINGS:
+                b = binding if isinstance(binding, Binding) else Binding(*binding)
+                rows.append((b.key.replace("question_mark", "?").replace("slash", "/"),
+                             b.tooltip or b.description, b.id or ""))
+        return cls(rows)
 
     def compose(self) -> ComposeResult:
         parts: list[object] = [("Keys", "bold $accent"), "  (remap in config.toml [keys])\n"]

@@ -6,7 +6,6 @@ from collections.abc import Callable
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.screen import Screen
@@ -14,7 +13,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, Label, Static
 
 from tuidesk.errors import QueryError, TuideskError
-from tuidesk.models import VIEW_TITLES, ConversationRow, View
+from tuidesk.models import ConversationRow, View
 from tuidesk.services import Services
 from tuidesk.services.queue_window import QueueWindow, SearchWindow
 from tuidesk.ui.guard import Guarded
@@ -22,55 +21,18 @@ from tuidesk.ui.messages import SyncFinished
 from tuidesk.ui.screens.dashboard import DashboardScreen, Drill
 from tuidesk.ui.screens.help import HelpModal
 from tuidesk.ui.screens.queue_actions import ConversationActions
+from tuidesk.ui.screens.queue_keys import NEEDS_ROW, QUEUE_BINDINGS
 from tuidesk.ui.text import join, safe_line
 from tuidesk.ui.widgets.conversation_detail import ConversationDetail
 from tuidesk.ui.widgets.queue_list import QueueList, header_text
-from tuidesk.ui.widgets.view_bar import VIEW_ORDER, ViewBar, window_count
+from tuidesk.ui.widgets.view_bar import ViewBar, window_count
 
-#: Actions that need a highlighted conversation (disabled in the footer otherwise).
 #: Seconds the cursor must rest before the detail pane is redrawn.
 DETAIL_DELAY = 0.06
-NEEDS_ROW = {"reply", "dm", "claim", "assign", "tag", "note", "snooze", "escalate", "resolve",
-             "reopen", "retry", "escalation_back", "promise", "drop_reply"}
 
 
 class QueueScreen(Guarded, ConversationActions, Screen[None]):
-    BINDINGS = [
-        *[Binding(str(i + 1), f"view('{v.value}')", VIEW_TITLES[v], show=False,
-                  id=f"queue.view_{v.value}") for i, v in enumerate(VIEW_ORDER)],
-        Binding("r", "reply", "Reply", tooltip="Reply (public; Ctrl+T for DM)",
-                id="queue.reply"),
-        Binding("d", "dm", "DM", show=False, tooltip="Reply by direct message", id="queue.dm"),
-        Binding("c", "claim", "Claim", tooltip="Assign to me", id="queue.claim"),
-        Binding("a", "assign", "Assign", show=False, tooltip="Assign to an agent",
-                id="queue.assign"),
-        Binding("t", "tag", "Tag", show=False, tooltip="Edit tags", id="queue.tag"),
-        Binding("n", "note", "Note", tooltip="Add an internal note", id="queue.note"),
-        Binding("s", "snooze", "Snooze", tooltip="Snooze until a time", id="queue.snooze"),
-        Binding("e", "escalate", "Escalate", tooltip="Escalate to another team",
-                id="queue.escalate"),
-        Binding("x", "resolve", "Resolve", tooltip="Mark resolved", id="queue.resolve"),
-        Binding("o", "reopen", "Reopen", show=False, tooltip="Reopen", id="queue.reopen"),
-        Binding("u", "undo", "Undo", tooltip="Undo my last action", id="queue.undo"),
-        Binding("b", "escalation_back", "Escalation back", show=False,
-                tooltip="The escalation was answered: back to the inbox",
-                id="queue.escalation_back"),
-        Binding("p", "promise", "Promise", show=False,
-                tooltip="Record a promise made to the customer, with a due time",
-                id="queue.promise"),
-        Binding("R", "retry", "Retry reply", show=False,
-                tooltip="Send a refused reply again (r edits it)", id="queue.retry"),
-        Binding("ctrl+d", "drop_reply", "Drop refused reply", show=False,
-                tooltip="Give up on a refused reply (its text stays in the audit log)",
-                id="queue.drop_reply"),
-        Binding("slash", "search", "Search", tooltip="Full-text search", id="queue.search"),
-        Binding("D", "dashboard", "Dashboard", show=False,
-                tooltip="Backlog, response times, SLA, volume, sentiment, agents",
-                id="queue.dashboard"),
-        Binding("escape", "back", "Back", show=False, id="queue.back"),
-        Binding("question_mark", "help", "Help", id="app.help"),
-        Binding("q", "app.quit", "Quit", id="app.quit"),
-    ]
+    BINDINGS = QUEUE_BINDINGS
 
     selected: reactive[ConversationRow | None] = reactive(None)
     """The highlighted conversation; actions are disabled while it is None."""
@@ -301,13 +263,7 @@ class QueueScreen(Guarded, ConversationActions, Screen[None]):
         self._show_window()
 
     def action_help(self) -> None:
-        rows = []
-        for widget in (self, self.query_one(QueueList)):
-            for binding in widget.BINDINGS:
-                b = binding if isinstance(binding, Binding) else Binding(*binding)
-                rows.append((b.key.replace("question_mark", "?").replace("slash", "/"),
-                             b.tooltip or b.description, b.id or ""))
-        self.app.push_screen(HelpModal(rows))
+        self.app.push_screen(HelpModal.of(self, self.query_one(QueueList)))
 
     # -- search ----------------------------------------------------------------------------
 

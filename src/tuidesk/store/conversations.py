@@ -1,113 +1,32 @@
-"""Provides the Store's read side: keyset queue pages, counts, search and conversation detail."""
+"""Conversations: queue pages, counts, search, detail, and their state (claim, tags, snapshots)."""
 
 from __future__ import annotations
 
-import re
 import sqlite3
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from tuidesk.errors import QueryError
 from tuidesk.models import (
     Conversation,
     ConversationRow,
+    ConversationState,
     Customer,
-    Draft,
     Escalation,
-    Event,
     Message,
     Note,
-    OutboxItem,
-    SavedReply,
+    StateInputs,
     View,
 )
+from tuidesk.store.base import Repository
+from tuidesk.store.views import COUNT_WHERE, MESSAGE_COLS, ROW_SELECT, VIEWS, Key, _row, fts_query
 
-if TYPE_CHECKING:
-    from collections.abc import Sequence
-
-    from sqlite_utils import Database
-
-#: Each view once: (condition on the bucket, whose conversations, key column, descending?).
-#: Whose: "nobody-or-me", "me", or None for anyone. Each view is served by one index:
-#: conv_bucket (bucket, sort_key, id), conv_assignee (assignee, sort_key, id), conv_last.
-VIEW_SPEC: dict[str, tuple[str | None, str | None, str, bool]] = {
-    View.INBOX: ("= 'inbox'", "nobody-or-me", "c.sort_key", False),
-    View.MINE: ("!= 'resolved'", "me", "c.sort_key", False),
-    View.PENDING: ("= 'pending'", None, "c.sort_key", False),
-    View.ESCALATED: ("= 'escalated'", None, "c.sort_key", False),
-    View.SNOOZED: ("= 'snoozed'", None, "c.sort_key", False),
-    View.RESOLVED: ("= 'resolved'", None, "c.sort_key", False),
-    View.ALL: (None, None, "c.last_at", True),
-}
+#: Conversation columns an action may change (and undo may restore).
+STATE_COLUMNS = ConversationState._fields[:-1]  # all but tags (their own table)
 
 
-def view_where(view: str, counts: bool = False) -> str:
-    """The WHERE clause of a view over conversations, or (counts) over view_counts, whose
-    assignee is '' for nobody. Both come from VIEW_SPEC, so a view and its count agree."""
-    bucket, whose, _, _ = VIEW_SPEC[view]
-    parts = []
-    if whose == "me":
-        parts.append("c.assignee = :agent")
-    if bucket is not None:
-        parts.append(f"c.bucket {bucket}")
-    if whose == "nobody-or-me":
-        parts.append("c.assignee IN ('', :agent)" if counts
-                     else "(c.assignee IS NULL OR c.assignee = :agent)")
-    return " AND ".join(parts) or "1"
-
-
-#: view -> (WHERE clause, key column, descending?), for the pages.
-VIEWS: dict[str, tuple[str, str, bool]] = {
-    v: (view_where(v), spec[2], spec[3]) for v, spec in VIEW_SPEC.items()}
-
-#: The same views over view_counts (bucket, assignee with '' for nobody, n).
-COUNT_WHERE: dict[str, str] = {v: view_where(v, counts=True) for v in VIEW_SPEC}
-
-ROW_SELECT = """
-SELECT c.id, c.network, c.channel, c.status, c.priority, c.assignee, c.due_at, c.created_at,
-    c.last_at, coalesce(cu.handle, ''), cu.followers, coalesce(b.handle, ''), c.preview,
-    c.message_count, c.sort_key, c.reply_failed
-FROM conversations c
-LEFT JOIN customers cu ON cu.id = c.customer_id
-LEFT JOIN brands b ON b.id = c.brand_id
-"""
-
-MESSAGE_COLS = (
-    "id, network, remote_id, conversation_id, direction, author, text, created_at, visibility, "
-    "url, sentiment, agent"
-)
-
-_FTS_OPERATORS = re.compile(r'["*():^]|\b(AND|OR|NOT|NEAR)\b')
-
-Key = tuple[int, int]
-
-
-def _row(r: Sequence[Any]) -> ConversationRow:
-    return ConversationRow(*r)
-
-
-def fts_query(text: str) -> str:
-    """Turn what an agent typed into an FTS5 query.
-
-    Plain words become quoted phrases ANDed together (each matches its stem: `refund` finds
-    "refunded"), so `can't log` just works; input that uses FTS5 syntax (quotes, AND/OR/NOT,
-    `prefix*`, column:) is passed as is.
-    """
-    text = text.strip()
-    if _FTS_OPERATORS.search(text):
-        return text
-    words = [w.replace('"', "") for w in text.split() if w.replace('"', "")]
-    return " ".join(f'"{w}"' for w in words)
-
-
-class QueriesMixin:
-    db: Database
-
-    def _q(self, sql: str, params: Any = ()) -> list[tuple[Any, ...]]:
-        raise NotImplementedError  # Store provides it
-    def _one(self, sql: str, params: Any = ()) -> Any:
-        raise NotImplementedError
-
-    # -- queue pages (keyset, never OFFSET except for an explicit jump) --------------------
+class Conversations(Repository):
+    """Queue pages (keyset), counts, search, detail; claims, tags and state snapshots."""
 
     @staticmethod
     def key_of(view: str, row: ConversationRow) -> Key:
@@ -233,16 +152,6 @@ class QueriesMixin:
         next_before = rows[-1][0] if len(rows) == limit else None
         return [r[1] for r in rows], next_before
 
-    # -- detail ----------------------------------------------------------------------------
-
-    def messages_of(self, conversation_id: int) -> list[Message]:
-        rows = self._q(
-            f"SELECT {MESSAGE_COLS} FROM messages WHERE conversation_id = ? "
-            "ORDER BY created_at, id",
-            (conversation_id,),
-        )
-        return [Message(*r) for r in rows]
-
     def conversation(self, conversation_id: int) -> Conversation | None:
         """A conversation with its thread, the customer's history, notes, escalations, events."""
         rows = self._q(f"{ROW_SELECT} WHERE c.id = ?", (conversation_id,))
@@ -306,60 +215,20 @@ class QueriesMixin:
             sentiment=sentiment,
             tags=tuple(self.tags_of(conversation_id)),
             customer=customer,
-            messages=tuple(self.messages_of(conversation_id)),
+            messages=tuple(self.store.messages.messages_of(conversation_id)),
             history=tuple(reversed(history)),
             notes=tuple(notes),
             escalations=tuple(escalations),
-            events=tuple(self.events(conversation_id=conversation_id, limit=50)),
-            outbox=tuple(self.outbox_of(conversation_id)),
-            commitments=tuple(self.commitments_of(conversation_id)),  # type: ignore[attr-defined]
-            webhooks=tuple(self.webhooks_of(conversation_id)),  # type: ignore[attr-defined]
+            events=tuple(self.store.audit.events(conversation_id=conversation_id, limit=50)),
+            outbox=tuple(self.store.outbox.outbox_of(conversation_id)),
+            commitments=tuple(self.store.escalations.commitments_of(conversation_id)),
+            webhooks=tuple(self.store.escalations.webhooks_of(conversation_id)),
         )
-
-    def brand_name(self, network: str, handle: str) -> str | None:
-        value = self._one("SELECT name FROM brands WHERE network = ? AND handle = ?",
-                          (network, handle))
-        return None if value is None else str(value)
 
     def tags_of(self, conversation_id: int) -> list[str]:
         return [r[0] for r in self._q(
             "SELECT tag FROM conversation_tags WHERE conversation_id = ? ORDER BY tag",
             (conversation_id,))]
-
-    def outbox_of(self, conversation_id: int) -> list[OutboxItem]:
-        return [OutboxItem(*r) for r in self._q(
-            "SELECT id, conversation_id, network, visibility, text, agent, state, "
-            "idempotency_key, created_at, last_error FROM outbox WHERE conversation_id = ? "
-            "ORDER BY id", (conversation_id,))]
-
-    def events(
-        self, conversation_id: int | None = None, agent: str | None = None,
-        limit: int = 1000, after_id: int = 0,
-    ) -> list[Event]:
-        """Audit events, oldest first (the last `limit` matching)."""
-        where, params = ["id > ?"], [after_id]
-        if conversation_id is not None:
-            where.append("conversation_id = ?")
-            params.append(conversation_id)
-        if agent is not None:
-            where.append("agent = ?")
-            params.append(agent)  # type: ignore[arg-type]
-        rows = self._q(
-            "SELECT id, at, agent, action, conversation_id, before, after FROM events "
-            f"WHERE {' AND '.join(where)} ORDER BY id DESC LIMIT ?",
-            (*params, limit),
-        )
-        return [Event(*r) for r in reversed(rows)]
-
-    def draft(self, conversation_id: int, agent: str) -> Draft | None:
-        rows = self._q(
-            "SELECT conversation_id, agent, text, visibility, updated_at FROM drafts "
-            "WHERE conversation_id = ? AND agent = ?", (conversation_id, agent))
-        return Draft(*rows[0]) if rows else None
-
-    def saved_replies(self) -> list[SavedReply]:
-        return [SavedReply(*r) for r in self._q(
-            "SELECT id, name, body FROM saved_replies ORDER BY name")]
 
     def stats(self) -> dict[str, int]:
         """Counts of the main tables (for `tuidesk list` summaries and tests)."""
@@ -367,3 +236,74 @@ class QueriesMixin:
         for table in ("brands", "customers", "conversations", "messages", "notes", "events"):
             out[table] = int(self._one(f"SELECT count(*) FROM {table}"))
         return out
+
+    def snapshot(self, conversation_id: int) -> ConversationState | None:
+        """The conversation's mutable state, as recorded in audit events."""
+        rows = self._q(
+            f"SELECT {', '.join(STATE_COLUMNS)} FROM conversations WHERE id = ?",
+            (conversation_id,),
+        )
+        if not rows:
+            return None
+        return ConversationState._make((*rows[0], tuple(self.tags_of(conversation_id))))
+
+    def state_inputs(self, conversation_id: int) -> StateInputs | None:
+        """What the services need to derive a conversation's bucket, sort key and due time."""
+        rows = self._q(
+            "SELECT c.id, c.status, c.assignee, c.created_at, c.last_at, c.last_inbound_at, "
+            "c.waiting_since, c.first_response_at, c.resolved_at, c.snoozed_until, c.sentiment, "
+            "cu.followers, coalesce(cu.vip, 0), c.priority, c.priority_reasons, c.due_at "
+            "FROM conversations c LEFT JOIN customers cu ON cu.id = c.customer_id WHERE c.id = ?",
+            (conversation_id,),
+        )
+        return StateInputs(*rows[0]) if rows else None
+
+    def update_conversation(self, conversation_id: int, fields: Mapping[str, Any],
+                            at: int) -> None:
+        """Set state columns (others in `fields`, such as an audit record's tags, are
+        ignored)."""
+        cols = [c for c in fields if c in STATE_COLUMNS]
+        if not cols:
+            return
+        sets = ", ".join(f"{c} = :{c}" for c in cols)
+        params = {c: fields[c] for c in cols} | {"id": conversation_id, "at": at}
+        self.db.execute(f"UPDATE conversations SET {sets}, updated_at = :at WHERE id = :id", params)
+
+    def claim(self, conversation_id: int, agent: str, at: int, force: bool = False) -> str | None:
+        """Atomically make `agent` the assignee unless someone else holds it.
+
+        One `UPDATE ... RETURNING` decides: of two agents claiming at once exactly one wins.
+
+        Returns:
+            None if `agent` now holds it, else the current holder's name.
+        """
+        guard = "" if force else " AND (assignee IS NULL OR assignee = :agent)"
+        won = self._q(
+            f"UPDATE conversations SET assignee = :agent, updated_at = :at "
+            f"WHERE id = :id{guard} RETURNING assignee",
+            {"agent": agent, "id": conversation_id, "at": at},
+        )
+        if won:
+            return None
+        holder = self._one("SELECT assignee FROM conversations WHERE id = ?", (conversation_id,))
+        return str(holder) if holder is not None else "nobody"
+
+    def set_tags(self, conversation_id: int, tags: Iterable[str]) -> None:
+        self.db.execute("DELETE FROM conversation_tags WHERE conversation_id = ?",
+                        (conversation_id,))
+        self.db.conn.executemany(
+            "INSERT OR IGNORE INTO conversation_tags (conversation_id, tag) VALUES (?, ?)",
+            [(conversation_id, t) for t in tags],
+        )
+
+    def add_tags(self, conversation_id: int, tags: Iterable[str]) -> None:
+        self.db.conn.executemany(
+            "INSERT OR IGNORE INTO conversation_tags (conversation_id, tag) VALUES (?, ?)",
+            [(conversation_id, t) for t in tags],
+        )
+
+    def set_vip(self, handles: list[str]) -> None:
+        self.db.execute("UPDATE customers SET vip = 0 WHERE vip = 1")
+        if handles:
+            marks = ",".join("?" * len(handles))
+            self.db.execute(f"UPDATE customers SET vip = 1 WHERE handle IN ({marks})", handles)

@@ -6,6 +6,15 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import NamedTuple
 
+from tuidesk.models.figures import AgentActivity as AgentActivity
+from tuidesk.models.figures import BrandFigures as BrandFigures
+from tuidesk.models.figures import OldestWaiting as OldestWaiting
+from tuidesk.models.figures import ResponseTimes as ResponseTimes
+from tuidesk.models.state import ConversationState as ConversationState
+from tuidesk.models.state import DerivedState as DerivedState
+from tuidesk.models.state import Placement as Placement
+from tuidesk.models.state import StateInputs as StateInputs
+
 
 class Network(StrEnum):
     MASTODON = "mastodon"

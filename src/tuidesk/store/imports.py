@@ -1,26 +1,23 @@
-"""Provides the Store's ingest path: brands, customers, conversations and messages in bulk."""
+"""The ingest path: customers, conversations and messages in bulk."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlite_utils import Database
+from tuidesk.models import DerivedState, MessageIn, NewConversation, StateInputs
+from tuidesk.store.base import Repository
 
-from tuidesk.models import MessageIn, NewConversation
+if TYPE_CHECKING:
+    from tuidesk.store.db import Store
 
 
-class IngestMixin:
-    db: Database
-    _brands: dict[tuple[str, str], int]
+class Imports(Repository):
+    """Bulk ingest: each method runs inside the caller's write transaction (a chunk)."""
 
-    def _q(self, sql: str, params: Any = ()) -> list[tuple[Any, ...]]:
-        raise NotImplementedError  # Store provides it
-
-    def _one(self, sql: str, params: Any = ()) -> Any:
-        raise NotImplementedError
-
-    # -- ingest ----------------------------------------------------------------------------
+    def __init__(self, store: Store) -> None:
+        super().__init__(store)
+        self._brands: dict[tuple[str, str], int] = {}
 
     def max_message_id(self) -> int:
         return int(self._one("SELECT coalesce(max(id), 0) FROM messages"))
@@ -173,7 +170,7 @@ class IngestMixin:
             (message_id,),
         )
 
-    def refresh_aggregates(self, conversation_ids: Iterable[int]) -> list[dict[str, Any]]:
+    def refresh_aggregates(self, conversation_ids: Iterable[int]) -> list[StateInputs]:
         """Recompute counts, times, preview and sentiment of conversations from their messages.
 
         Returns, per conversation, what the services need to derive status, priority and due time.
@@ -237,11 +234,6 @@ class IngestMixin:
             FROM agg WHERE conversations.id = agg.cid
             """
         )
-        cols = (
-            "id status assignee created_at last_at last_inbound_at waiting_since "
-            "first_response_at resolved_at snoozed_until sentiment followers vip repeat "
-            "last_out inbound_count due_at keyword keyword_severity first_inbound_at"
-        ).split()
         rows = self._q(
             """
             WITH repeat AS (
@@ -252,18 +244,19 @@ class IngestMixin:
             )
             SELECT c.id, c.status, c.assignee, c.created_at, c.last_at, c.last_inbound_at,
                 c.waiting_since, c.first_response_at, c.resolved_at, c.snoozed_until,
-                c.sentiment, cu.followers, coalesce(cu.vip, 0), coalesce(r.n, 0),
+                c.sentiment, cu.followers, coalesce(cu.vip, 0), c.priority,
+                c.priority_reasons, c.due_at, coalesce(r.n, 0),
                 (SELECT max(m.created_at) FROM messages m
                  WHERE m.conversation_id = c.id AND m.direction = 'out'),
-                c.inbound_count, c.due_at, c.keyword, c.keyword_severity, c.first_inbound_at
+                c.inbound_count, c.keyword, c.keyword_severity, c.first_inbound_at
             FROM conversations c JOIN temp.touched t ON t.id = c.id
             LEFT JOIN customers cu ON cu.id = c.customer_id
             LEFT JOIN repeat r ON r.customer_id = c.customer_id
             """
         )
-        return [dict(zip(cols, r, strict=True)) for r in rows]
+        return [StateInputs(*r) for r in rows]
 
-    def apply_states(self, states: Iterable[dict[str, Any]]) -> None:
+    def apply_states(self, states: Iterable[DerivedState]) -> None:
         """Write derived state (status, bucket, sort key, priority, due) for conversations.
 
         Rows go to an unindexed temp table first, then one UPDATE ... FROM applies them:
@@ -275,8 +268,8 @@ class IngestMixin:
             "resolved_at INTEGER, first_due_at INTEGER)")
         self.db.execute("DELETE FROM temp.states")
         self.db.conn.executemany(
-            "INSERT OR REPLACE INTO temp.states VALUES (:id, :status, :bucket, :sort_key, "
-            ":priority, :reasons, :due_at, :resolved_at, :first_due_at)", list(states))
+            "INSERT OR REPLACE INTO temp.states VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            list(states))
         self.db.execute(
             """
             UPDATE conversations SET status = s.status, bucket = s.bucket,

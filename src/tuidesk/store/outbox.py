@@ -1,51 +1,48 @@
-"""Provides the Store's sync and outbox state machine (queued -> sending -> sent | failed)."""
+"""The outbox: queued replies and their delivery state machine."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
 
-from tuidesk.models import Delivery, MessageIn, RemoteRef, SyncStatus
-
-if TYPE_CHECKING:
-    from collections.abc import Sequence
-
-    from sqlite_utils import Database
+from tuidesk.models import Delivery, MessageIn, OutboxItem, RemoteRef
+from tuidesk.store.base import Repository
 
 
-class DeliveryMixin:
-    db: Database
+class Outbox(Repository):
+    """Queued replies and their delivery state machine (queued → sending → sent | failed)."""
 
-    def _q(self, sql: str, params: Any = ()) -> list[tuple[Any, ...]]:
-        raise NotImplementedError  # Store provides it
-    def _one(self, sql: str, params: Any = ()) -> Any:
-        raise NotImplementedError
+    def outbox_of(self, conversation_id: int) -> list[OutboxItem]:
+        return [OutboxItem(*r) for r in self._q(
+            "SELECT id, conversation_id, network, visibility, text, agent, state, "
+            "idempotency_key, created_at, last_error FROM outbox WHERE conversation_id = ? "
+            "ORDER BY id", (conversation_id,))]
 
-    # -- sync state ------------------------------------------------------------------------
+    def enqueue_reply(
+        self, conversation_id: int, text: str, visibility: str, agent: str,
+        idempotency_key: str, at: int,
+    ) -> int:
+        """Put a reply in the outbox (state 'queued'); the key makes a re-send a no-op."""
+        return int(self._one(
+            """
+            INSERT INTO outbox (conversation_id, network, in_reply_to, visibility, text, agent,
+                idempotency_key, created_at, updated_at)
+            SELECT c.id, c.network,
+                (SELECT remote_id FROM messages WHERE conversation_id = c.id AND direction = 'in'
+                 ORDER BY created_at DESC, id DESC LIMIT 1),
+                ?, ?, ?, ?, ?, ?
+            FROM conversations c WHERE c.id = ?
+            ON CONFLICT (idempotency_key) DO UPDATE SET updated_at = updated_at
+            RETURNING id
+            """,
+            (visibility, text, agent, idempotency_key, at, at, conversation_id)))
 
-    def sync_cursor(self, account: str) -> str | None:
-        value = self._one("SELECT cursor FROM sync_state WHERE account = ?", (account,))
-        return None if value is None else str(value)
-
-    def record_sync(self, account: str, at: int, cursor: str | None, fetched: int) -> None:
-        self.db.execute(
-            "INSERT INTO sync_state (account, cursor, last_sync_at, fetched) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (account) DO UPDATE SET cursor = coalesce(excluded.cursor, cursor), "
-            "last_sync_at = excluded.last_sync_at, fetched = fetched + excluded.fetched, "
-            "last_error = NULL",
-            (account, cursor, at, fetched))
-
-    def record_sync_error(self, account: str, at: int, error: str) -> None:
-        self.db.execute(
-            "INSERT INTO sync_state (account, last_error, last_error_at) VALUES (?, ?, ?) "
-            "ON CONFLICT (account) DO UPDATE SET last_error = excluded.last_error, "
-            "last_error_at = excluded.last_error_at", (account, error, at))
-
-    def sync_statuses(self) -> list[SyncStatus]:
-        return [SyncStatus(*r) for r in self._q(
-            "SELECT account, last_sync_at, last_error, last_error_at, fetched FROM sync_state "
-            "ORDER BY account")]
-
-    # -- outbox ----------------------------------------------------------------------------
+    def cancel_outbox(self, outbox_id: int, at: int,
+                      states: tuple[str, ...] = ("queued", "failed")) -> bool:
+        """Cancel a reply that has not started sending; returns whether it was cancelled."""
+        marks = ",".join("?" * len(states))
+        return bool(self._q(
+            "UPDATE outbox SET state = 'cancelled', updated_at = ? "
+            f"WHERE id = ? AND state IN ({marks}) RETURNING id", (at, outbox_id, *states)))
 
     def claim_delivery(self, senders: Sequence[tuple[str, str]], now: int, stale_after: int
                        ) -> Delivery | None:
@@ -112,10 +109,6 @@ class DeliveryMixin:
                          author=brand, text=text, created_at=at, brand=brand,
                          customer=customer, in_reply_to=parent, thread_key=thread,
                          visibility=visibility, url=ref.url, raw=ref.raw)
-
-    def set_message_agent(self, network: str, remote_id: str, agent: str) -> None:
-        self.db.execute("UPDATE messages SET agent = ? WHERE network = ? AND remote_id = ?",
-                        (agent, network, remote_id))
 
     def outbox_conversation(self, outbox_id: int) -> int:
         return int(self._one("SELECT conversation_id FROM outbox WHERE id = ?", (outbox_id,)))
