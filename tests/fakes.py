@@ -30,7 +30,7 @@ class FakeConnector:
             raise self.fail_fetch
         return self.pages.pop(0) if self.pages else FetchResult([], None)
 
-    async def search(self, rule: KeywordRule) -> FetchResult:
+    async def search(self, rule: KeywordRule, since: str | None = None) -> FetchResult:
         self.search_rules.append(rule)
         return FetchResult([], None)
 

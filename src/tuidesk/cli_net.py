@@ -193,8 +193,10 @@ def cmd_sync(args: argparse.Namespace, services: object) -> int:
                 report = await sync.run_once()
                 for name, n in report.fetched.items():
                     out(f"{name}: {n} new")
-                for name, err in report.errors.items():
-                    err(f"{name}: {err}")
+                for name, problem in report.errors.items():
+                    err(f"{name}: {problem}")
+                for name, warning in report.warnings.items():
+                    err(f"{name}: {warning}")
                 if report.sent or report.failed or report.retrying:
                     out(f"outbox: sent {len(report.sent)}, failed {len(report.failed)}, "
                           f"retrying {len(report.retrying)}")

@@ -11,7 +11,8 @@ import pytest
 from support import shared_file
 from tuidesk.accounts import Account, Secret, session_file
 from tuidesk.connectors import make_client
-from tuidesk.connectors.bluesky import BlueskyConnector, tid_for
+from tuidesk.connectors.base import iso_to_epoch
+from tuidesk.connectors.bluesky import BlueskyConnector, FetchState, tid_for
 from tuidesk.errors import RemoteError
 from tuidesk.models import Delivery, KeywordRule
 
@@ -86,7 +87,7 @@ async def test_fetch_maps_notifications_and_keeps_the_session() -> None:
     assert m.author == "customer.test" and m.direction == "in" and m.network == "bluesky"
     assert m.remote_id.startswith("at://") and m.thread_key == m.remote_id
     assert json.loads(m.raw)["cid"].startswith("bafy")
-    assert result.cursor == "2026-11-22T13:17:01.440Z"
+    assert FetchState.parse(result.cursor).newest == iso_to_epoch("2026-11-22T13:17:01.440Z")
     assert c.logins == 1
     # A new process reuses the stored session: logins are limited to about 100 a day.
     assert oct(session_file(ACCOUNT.name).stat().st_mode & 0o777) == "0o600"

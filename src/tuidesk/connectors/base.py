@@ -45,8 +45,9 @@ class Connector(Protocol):
         """
         ...
 
-    async def search(self, rule: KeywordRule) -> FetchResult:
-        """Public posts matching a keyword rule (that need not mention the brand)."""
+    async def search(self, rule: KeywordRule, since: str | None = None) -> FetchResult:
+        """Public posts matching a keyword rule (that need not mention the brand), paged
+        back until `since` (the cursor an earlier search returned; None: one page)."""
         ...
 
     async def post(self, delivery: Delivery) -> RemoteRef:
@@ -81,8 +82,10 @@ def _error_text(body: bytes) -> str:
     except ValueError:
         return body[:200].decode("utf-8", "replace")
     if isinstance(data, dict):
-        return str(data.get("error_description") or data.get("error") or data.get("message")
-                   or data)[:300]
+        code, message = data.get("error"), data.get("error_description") or data.get("message")
+        if code and message and str(code) not in str(message):
+            return f"{code}: {message}"[:300]  # XRPC: "InvalidToken: Bad token scope"
+        return str(message or code or data)[:300]
     return str(data)[:300]
 
 
@@ -93,7 +96,8 @@ def raise_for(response: httpx.Response, body: bytes, now: Callable[[], float]) -
         return
     what = f"{response.request.method} {response.request.url.path}: {status} "
     text = _error_text(body)
-    if status == 401 or (status == 400 and "ExpiredToken" in text):
+    if status == 401 or (status == 400 and ("ExpiredToken" in text or "InvalidToken" in text)
+                         and "scope" not in text.lower()):
         raise AuthError(what + text)
     if status == 403:
         raise AuthError(what + text, "Forbidden")

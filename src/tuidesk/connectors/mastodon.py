@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import time
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -26,6 +27,8 @@ from tuidesk.models import Delivery, FetchResult, KeywordRule, MessageIn, Remote
 
 PAGE = 40
 MAX_PAGES = 5
+#: Pages of a keyword search read per sync once it has a position (40 statuses each).
+SEARCH_PAGES = 25
 
 
 def _newer(a: str | None, b: str | None) -> str | None:
@@ -168,22 +171,41 @@ class MastodonConnector:
             return []  # older servers have no such endpoint
         return self._last_statuses(data)
 
-    async def search(self, rule: KeywordRule) -> FetchResult:
+    async def search(self, rule: KeywordRule, since: str | None = None) -> FetchResult:
+        """Statuses matching the rule, newest first, paged back (`max_id`) until the id
+        `since` (what the last search saw) or SEARCH_PAGES pages; the cursor is the newest
+        id seen. A hashtag reads its timeline, a word the statuses search."""
         term = rule.term.strip()
-        if term.startswith("#"):
-            data, _ = await self._call("GET", f"/api/v1/timelines/tag/{term[1:]}",
-                                       params={"limit": PAGE})
-            statuses = data or []
-        else:
-            data, _ = await self._call("GET", "/api/v2/search",
-                                       params={"q": term, "type": "statuses", "limit": PAGE})
-            statuses = (data or {}).get("statuses", [])
-        out = []
-        for status in statuses:
-            msg = self._message(status, keyword=rule)
-            if msg is not None and msg.direction == "in":
-                out.append(msg)
-        return FetchResult(messages=out, cursor=None)
+        out: list[MessageIn] = []
+        newest, seen = since, set()
+        max_id: str | None = None
+        for _ in range(SEARCH_PAGES):
+            params: dict[str, Any] = {"limit": PAGE}
+            if max_id:
+                params["max_id"] = max_id
+            if term.startswith("#"):
+                data, _ = await self._call("GET", f"/api/v1/timelines/tag/{quote(term[1:])}",
+                                           params=params)
+                statuses = data if isinstance(data, list) else []
+            else:
+                data, _ = await self._call("GET", "/api/v2/search",
+                                           params=params | {"q": term, "type": "statuses"})
+                statuses = (data or {}).get("statuses", []) if isinstance(data, dict) else []
+            ids = [str(s["id"]) for s in statuses if isinstance(s, dict) and s.get("id")]
+            fresh = [s for s in statuses if isinstance(s, dict) and str(s.get("id")) not in seen
+                     and (since is None or _newer(str(s.get("id")), since) != since)]
+            seen.update(ids)
+            for status in fresh:
+                newest = _newer(newest, str(status["id"]))
+                msg = self._message(status, keyword=rule)
+                if msg is not None and msg.direction == "in":
+                    out.append(msg)
+            # Stop at what was seen before, at the end, or when the server repeats a page
+            # (some ignore max_id for searches).
+            if since is None or not ids or len(fresh) < len(ids) or not fresh:
+                break
+            max_id = min(ids, key=lambda x: (len(x), x))
+        return FetchResult(messages=out, cursor=newest)
 
     async def _already_posted(self, in_reply_to_id: str | None, text: str) -> RemoteRef | None:
         """Our recent status answering the same message with the same text, if any.

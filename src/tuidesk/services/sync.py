@@ -28,6 +28,8 @@ class SyncReport:
     fetched: dict[str, int] = field(default_factory=dict)
     """New messages per account."""
     errors: dict[str, str] = field(default_factory=dict)
+    warnings: dict[str, str] = field(default_factory=dict)
+    """What an account could not read without failing (its DMs, say)."""
     sent: list[int] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)
     retrying: list[int] = field(default_factory=list)
@@ -78,8 +80,12 @@ class SyncService:
         try:
             result = await connector.fetch(self.store.channels.sync_cursor(name))
             messages = list(result.messages)
+            keyword_cursors: dict[str, str | None] = {}
             for rule in self.rules.get(name, []):
-                messages += (await connector.search(rule)).messages
+                found = await connector.search(
+                    rule, self.store.channels.keyword_cursor(name, rule.term))
+                messages += found.messages
+                keyword_cursors[rule.term] = found.cursor
         except ConnectorError as exc:
             with self.store.write():
                 self.store.channels.record_sync_error(name, self.clock(), f"{exc.title}: {exc.msg}")
@@ -88,7 +94,11 @@ class SyncService:
         imported = self.ingest.ingest(messages).imported if messages else 0
         with self.store.write():
             self.store.channels.record_sync(name, self.clock(), result.cursor, imported)
+            for term, cursor in keyword_cursors.items():
+                self.store.channels.set_keyword_cursor(name, term, cursor)
         report.fetched[name] = imported
+        for warning in getattr(connector, "warnings", []):
+            report.warnings[name] = warning
 
     def _connector_for(self, d: Delivery) -> Connector | None:
         """The brand's own account, never another brand's on the same network."""

@@ -40,3 +40,16 @@ class Channels(Repository):
         return [SyncStatus(*r) for r in self._q(
             "SELECT account, last_sync_at, last_error, last_error_at, fetched FROM sync_state "
             "ORDER BY account")]
+
+    def keyword_cursor(self, account: str, term: str) -> str | None:
+        value = self._one("SELECT cursor FROM keyword_cursors WHERE account = ? AND term = ?",
+                          (account, term))
+        return None if value is None else str(value)
+
+    def set_keyword_cursor(self, account: str, term: str, cursor: str | None) -> None:
+        if cursor is None:
+            return
+        self.db.execute(
+            "INSERT INTO keyword_cursors (account, term, cursor) VALUES (?, ?, ?) "
+            "ON CONFLICT (account, term) DO UPDATE SET cursor = excluded.cursor",
+            (account, term, cursor))

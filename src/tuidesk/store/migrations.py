@@ -348,48 +348,13 @@ def m010_partial_assignee_index(db: Database) -> None:
     )
 
 
-@MIGRATIONS()
-def m011_message_originals(db: Database) -> None:
-    """The full text of a message longer than the display cap (32,000 characters). A 10 MB
-    message once froze the app (16.7 s to first paint, 745 MB); the stored text is cut, and
-    the original stays here, outside every query the queue and search make."""
-    db.executescript(
-        """
-        CREATE TABLE message_originals (
-            message_id INTEGER PRIMARY KEY REFERENCES messages(id),
-            text TEXT NOT NULL
-        );
-        """
-    )
-
-
-@MIGRATIONS()
-def m012_webhook_idempotency(db: Database) -> None:
-    """Each webhook delivery carries an Idempotency-Key made at enqueue: a POST that reached
-    the receiver before we crashed (or timed out) is retried with the same key, so the
-    receiver can tell it already opened that ticket. Older rows get a key now."""
-    db.executescript(
-        """
-        ALTER TABLE webhooks ADD COLUMN idempotency_key TEXT;
-        UPDATE webhooks SET idempotency_key = lower(hex(randomblob(16)));
-        """
-    )
-
-
-@MIGRATIONS()
-def m013_reply_failed(db: Database) -> None:
-    """A refused reply is work, not a footnote: its conversation is flagged (and back in the
-    Inbox) until the reply is resent, edited or dropped. Before, it sat in Waiting as
-    `pending` with nothing in its row."""
-    db.executescript(
-        """
-        ALTER TABLE conversations ADD COLUMN reply_failed INTEGER NOT NULL DEFAULT 0;
-        UPDATE conversations SET reply_failed = 1 WHERE id IN
-            (SELECT conversation_id FROM outbox WHERE state = 'failed');
-        """
-    )
+# m011 onwards live in migrations_later.py (imported at the end: they must register after
+# these, in order).
 
 
 def known_names() -> list[str]:
     """Names of every migration this code knows, in order."""
     return [m.name for m in MIGRATIONS._migrations]
+
+
+from tuidesk.store import migrations_later  # noqa: E402,F401  (registers m011 onwards)

@@ -1,0 +1,67 @@
+"""Provides schema steps m011 onwards (the first ten are in migrations.py); never edit a
+released step, add one."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+
+from tuidesk.store.migrations import MIGRATIONS
+
+
+@MIGRATIONS()
+def m011_message_originals(db: Database) -> None:
+    """The full text of a message longer than the display cap (32,000 characters). A 10 MB
+    message once froze the app (16.7 s to first paint, 745 MB); the stored text is cut, and
+    the original stays here, outside every query the queue and search make."""
+    db.executescript(
+        """
+        CREATE TABLE message_originals (
+            message_id INTEGER PRIMARY KEY REFERENCES messages(id),
+            text TEXT NOT NULL
+        );
+        """
+    )
+
+
+@MIGRATIONS()
+def m012_webhook_idempotency(db: Database) -> None:
+    """Each webhook delivery carries an Idempotency-Key made at enqueue: a POST that reached
+    the receiver before we crashed (or timed out) is retried with the same key, so the
+    receiver can tell it already opened that ticket. Older rows get a key now."""
+    db.executescript(
+        """
+        ALTER TABLE webhooks ADD COLUMN idempotency_key TEXT;
+        UPDATE webhooks SET idempotency_key = lower(hex(randomblob(16)));
+        """
+    )
+
+
+@MIGRATIONS()
+def m013_reply_failed(db: Database) -> None:
+    """A refused reply is work, not a footnote: its conversation is flagged (and back in the
+    Inbox) until the reply is resent, edited or dropped. Before, it sat in Waiting as
+    `pending` with nothing in its row."""
+    db.executescript(
+        """
+        ALTER TABLE conversations ADD COLUMN reply_failed INTEGER NOT NULL DEFAULT 0;
+        UPDATE conversations SET reply_failed = 1 WHERE id IN
+            (SELECT conversation_id FROM outbox WHERE state = 'failed');
+        """
+    )
+
+
+@MIGRATIONS()
+def m014_keyword_cursors(db: Database) -> None:
+    """Where each keyword search stopped, per account and term: a search reads back only to
+    what it saw (with an overlap), so a burst of matches between two syncs is read whole
+    instead of one page of it."""
+    db.executescript(
+        """
+        CREATE TABLE keyword_cursors (
+            account TEXT NOT NULL,
+            term TEXT NOT NULL,
+            cursor TEXT,
+            PRIMARY KEY (account, term)
+        );
+        """
+    )
