@@ -23,6 +23,7 @@ from tuidesk.accounts import (
     describe,
     load_accounts,
     remove_account,
+    session_file,
 )
 from tuidesk.cli_output import err, out, out_json
 from tuidesk.config import check_url
@@ -98,6 +99,8 @@ def cmd_account(args: argparse.Namespace) -> int:
         if not remove_account(args.name):
             err(f"tuidesk: no account named {args.name!r}")
             return 2
+        # Its session goes too: another handle added under this name must log in afresh.
+        session_file(args.name).unlink(missing_ok=True)
         out(f"removed {args.name}")
         return 0
     accounts = load_accounts() if args.account_command != "add" else {}
@@ -144,10 +147,13 @@ def cmd_account(args: argparse.Namespace) -> int:
     name = args.name or "pending"
     account = Account(name=name, network=args.network, base_url=base, handle=handle,
                       secret=_secret(args.network))
+    # A new secret: any session kept under this name (an earlier account's) is not ours.
+    session_file(name).unlink(missing_ok=True)
     if not args.no_verify:
         try:
             account = replace(account, handle=asyncio.run(_verify(account)))
         except ConnectorError as exc:
+            session_file(name).unlink(missing_ok=True)
             err(f"tuidesk: {exc.title}: {exc.msg}")
             return 3
     if not args.name:
@@ -157,6 +163,10 @@ def cmd_account(args: argparse.Namespace) -> int:
         name = stem + "-" + args.network
     account = replace(account, name=name, keywords=_rules(args.keyword, name))
     path = add_account(account)
+    if account.name != "pending" and session_file("pending").exists():
+        # The login that verified it is this account's session now (logins are scarce).
+        session_file(name).unlink(missing_ok=True)
+        session_file("pending").rename(session_file(name))
     out(f"added {name} ({account.network} {account.handle or base}); secrets in {path}")
     return 0
 

@@ -8,6 +8,7 @@ import re
 import httpx
 import pytest
 
+import lexicon as lexicons
 from support import shared_file
 from tuidesk.accounts import Account, Secret, session_file
 from tuidesk.connectors import make_client
@@ -150,9 +151,124 @@ async def test_retry_after_crash_does_not_post_twice() -> None:
     assert len(creates) == 1
 
 
-async def test_direct_messages_fail_visibly() -> None:
-    with pytest.raises(RemoteError, match="DMs are not supported"):
-        await connector(FakePDS()).post(_delivery(visibility="direct"))
+class FakeChat(FakePDS):
+    """The PDS plus the chat service behind it (the reference network has none: 501).
+
+    Every chat call must carry the atproto-proxy header; its parameters or input, and the
+    answer given, are checked against the chat.bsky.convo lexicons (a mismatch fails the
+    test). `scope=False` answers like a PDS for an app password without DM access."""
+
+    ME = "did:plc:brand"  # createSession.json's DID is replaced below
+
+    def __init__(self, scope: bool = True) -> None:
+        super().__init__()
+        self.scope = scope
+        self.problems: list[str] = []
+        self.convos: dict[str, list[dict]] = {}
+        self.messages: dict[str, list[dict]] = {}
+        self.log: list[dict] = []
+        self.rev = 0
+
+    def me(self) -> str:
+        return response("createSession.json", "pds_only")["did"]
+
+    def member(self, did: str, handle: str) -> dict:
+        return {"did": did, "handle": handle}
+
+    def add_message(self, convo: str, sender: str, text: str) -> dict:
+        self.rev += 1
+        m = {"$type": "chat.bsky.convo.defs#messageView", "id": f"m{self.rev}",
+             "rev": f"r{self.rev:04d}", "text": text, "sender": {"did": sender},
+             "sentAt": "2026-11-22T13:20:00.000Z"}
+        self.messages.setdefault(convo, []).insert(0, m)
+        self.log.append({"$type": "chat.bsky.convo.defs#logCreateMessage",
+                         "rev": m["rev"], "convoId": convo, "message": m})
+        return m
+
+    def convo(self, convo: str) -> dict:
+        return {"id": convo, "rev": "r0", "members": self.convos[convo], "muted": False,
+                "unreadCount": 0}
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        nsid = request.url.path.removeprefix("/xrpc/")
+        if not nsid.startswith("chat."):
+            return super().__call__(request)
+        self.calls.append(request)
+        if request.headers.get("atproto-proxy") != "did:web:api.bsky.chat#bsky_chat":
+            self.problems.append(f"{nsid}: no atproto-proxy header")
+        if not self.scope:
+            return httpx.Response(400, json={"error": "InvalidToken",
+                                             "message": "Bad token scope"})
+        params: dict = {}
+        for key, value in request.url.params.multi_items():
+            params.setdefault(key, []).append(value)
+        params = {k: v if k == "members" else v[0] for k, v in params.items()}
+        if "limit" in params:
+            params["limit"] = int(params["limit"])
+        body = json.loads(request.content) if request.content else None
+        name = nsid.rsplit(".", 1)[-1]
+        if name == "getLog":
+            after = params.get("cursor", "")
+            logs = [x for x in self.log if x["rev"] > after]
+            out = {"logs": logs} | ({"cursor": logs[-1]["rev"]} if logs else {})
+        elif name == "getConvo":
+            out = {"convo": self.convo(params["convoId"])}
+        elif name == "getConvoForMembers":
+            other = params["members"][0]
+            convo = next((c for c, ms in self.convos.items()
+                          if other in {m["did"] for m in ms}), None)
+            if convo is None:
+                convo = f"c{len(self.convos) + 1}"
+                self.convos[convo] = [self.member(self.me(), "brand.test"),
+                                      self.member(other, "customer.test")]
+            out = {"convo": self.convo(convo)}
+        elif name == "sendMessage":
+            out = self.add_message(body["convoId"], self.me(), body["message"]["text"])
+        elif name == "getMessages":
+            out = {"messages": self.messages.get(params["convoId"], [])}
+        else:
+            return httpx.Response(501, json={"error": "MethodNotImplemented"})
+        self.problems += [f"{nsid}: {p}" for p in lexicons.check_call(nsid, params, body, out)]
+        return httpx.Response(200, json=out)
+
+
+async def test_direct_messages_in_and_out_follow_the_chat_lexicons() -> None:
+    chat = FakeChat()
+    chat.convos["c1"] = [chat.member(chat.me(), "brand.test"),
+                         chat.member("did:plc:cust", "customer.test")]
+    chat.add_message("c1", "did:plc:cust", "my account number is 1234")
+    c = connector(chat)
+    result = await c.fetch(None)
+    dm = next(m for m in result.messages if m.visibility == "direct")
+    assert (dm.text, dm.customer, dm.author, dm.direction) == (
+        "my account number is 1234", "customer.test", "customer.test", "in")
+    assert dm.thread_key == "chat:c1" and c.warnings == []
+    # Nothing new: the chat cursor moved on.
+    again = await c.fetch(result.cursor)
+    assert not [m for m in again.messages if m.visibility == "direct"]
+    # d replies by DM in that conversation.
+    ref = await c.post(_delivery(visibility="direct", text="Thanks, found it.",
+                                 parent_raw=dm.raw))
+    assert ref.remote_id.startswith("chat:c1/")
+    # A public complaint moves to DM: the conversation with the customer is found or opened.
+    moved = await c.post(_delivery(visibility="direct", text="Let's take this to DM."))
+    assert moved.remote_id.startswith("chat:c2/")
+    # After a crash the row is taken again: the sent message is found, not sent twice.
+    await c.post(_delivery(visibility="direct", text="Let's take this to DM.", attempts=2))
+    sends = [r for r in chat.calls if r.url.path.endswith("sendMessage")]
+    assert len(sends) == 2
+    assert chat.problems == []
+
+
+async def test_an_app_password_without_dm_access_says_so() -> None:
+    chat = FakeChat(scope=False)
+    c = connector(chat)
+    result = await c.fetch(None)
+    assert result.messages  # mentions still come in
+    assert c.warnings and "no access to direct messages" in c.warnings[0]
+    with pytest.raises(RemoteError, match="Allow access to your direct messages"):
+        await c.post(_delivery(visibility="direct"))
+    assert [r.url.path for r in chat.calls].count("/xrpc/com.atproto.server.createSession") == 1
 
 
 def test_tid_is_valid_deterministic_and_sortable() -> None:

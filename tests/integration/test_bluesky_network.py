@@ -251,3 +251,30 @@ async def test_reach_comes_from_follower_counts(network: BskyNetwork, tmp_path: 
         "SELECT handle, followers FROM customers").fetchall())
     assert followers_of[carol.handle] == 3
     svc.close()
+
+
+def test_account_add_and_remove_own_their_session(network: BskyNetwork, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """Via the CLI: the verifying login is kept under the final name (no stray
+    sessions/pending.json); remove deletes it; a refused login is one line and exit 1."""
+    from tuidesk.cli import main
+
+    brand, = users(network, "clibrand")
+    monkeypatch.setenv("TUIDESK_BLUESKY_PASSWORD", network.app_password(brand, "cli"))
+    db = str(tmp_path / "cli.db")
+    assert main(["--db", db, "account", "add", "bluesky", "--service",
+                 network.pds, "--handle", brand.handle]) == 0
+    name = f"{brand.handle.split('.')[0]}-bluesky"
+    assert json.loads(session_file(name).read_text())["did"] == brand.did
+    assert not session_file("pending").exists()
+    assert main(["--db", db, "sync"]) == 0
+    network.revoke_app_password(brand, "cli")
+    session_file(name).unlink()
+    capsys.readouterr()
+    assert main(["--db", db, "sync"]) == 1
+    errors = capsys.readouterr().err.strip().splitlines()
+    assert len(errors) == 1 and "login refused" in errors[0]
+    assert "Traceback" not in errors[0]
+    assert main(["--db", db, "account", "remove", name]) == 0
+    assert not session_file(name).exists()

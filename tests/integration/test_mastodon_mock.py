@@ -208,3 +208,22 @@ def test_a_500_character_reply_is_refused_before_sending_or_accepted(  # type: i
     assert "outbox: sent 1, failed 0" in delivered.stdout, delivered.stdout + delivered.stderr
     assert "422" not in delivered.stdout + delivered.stderr
     assert counted <= limit
+
+
+def test_keyword_matches_beyond_one_page_are_all_read(server, env: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+    """60 matching posts between two syncs: all 60 are stored (one page held 40 before)."""
+    run = Run(env)
+    assert run("account", "add", "mastodon", "--instance", server.base_url,
+               "--keyword", "#acmefail:high").returncode == 0
+    post_as(server, "bob_token", "first #acmefail")
+    assert run("sync").returncode == 0  # the search has a position now
+    for i in range(60):
+        post_as(server, "bob_token", f"outage report {i} #acmefail")
+    synced = run("sync")
+    assert synced.returncode == 0, synced.stderr
+    svc = open_services(env["TUIDESK_DB"], Settings(agent="tester"))
+    texts = {r[0] for r in svc._store.db.execute(
+        "SELECT text FROM messages WHERE text LIKE 'outage report %'").fetchall()}
+    assert len(texts) == 60
+    svc.close()
+    assert "0 new" in run("sync").stdout

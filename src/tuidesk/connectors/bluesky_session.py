@@ -33,6 +33,8 @@ _TOKEN_ERRORS = ("ExpiredToken", "InvalidToken", "AuthenticationRequired", "Auth
 
 def is_token_error(exc: AuthError | RemoteError) -> bool:
     """Whether the PDS refused the access token itself (so a refresh may help)."""
+    if "scope" in exc.msg.lower():
+        return False  # the token is fine, it just may not do this (DMs): no refresh helps
     return isinstance(exc, AuthError) or any(t in exc.msg for t in _TOKEN_ERRORS)
 
 

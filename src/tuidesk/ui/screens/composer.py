@@ -100,8 +100,6 @@ class ReplyComposerModal(Guarded, ModalScreen[ComposerResult]):
     def _update_status(self) -> None:
         d = self.current
         mode = "DM (private)" if d.visibility == Visibility.DIRECT else "Public reply"
-        if d.visibility == Visibility.DIRECT and d.network == "bluesky":
-            mode += " - Bluesky DMs are not supported yet: this would fail"
         self.query_one("#composer-mode", Label).update(mode)
         n, limit = self.length(d)
         unit = "graphemes" if d.network == "bluesky" else "chars"
