@@ -278,3 +278,22 @@ def test_account_add_and_remove_own_their_session(network: BskyNetwork, tmp_path
     assert "Traceback" not in errors[0]
     assert main(["--db", db, "account", "remove", name]) == 0
     assert not session_file(name).exists()
+
+
+async def test_keyword_matches_beyond_one_page_are_all_read(network: BskyNetwork,
+                                                             tmp_path: Path) -> None:
+    """60 matching posts between two syncs: all stored (25, one page, before)."""
+    brand, carol, dan = users(network, "kwbrand", "carol", "dan")
+    term = f"FiberDown{next(_counter)}"  # searchPosts is a case-sensitive substring match
+    network.post(carol, f"{term} since this morning")
+    network.process()
+    c = connector(brand_account(network, brand))
+    svc = desk(tmp_path, c, rules={"brand-bluesky": [KeywordRule(brand.handle, term, 2)]})
+    await svc.sync.run_once()  # the search has a position now
+    for i in range(60):
+        network.post(dan if i % 2 else carol, f"{term} report {i}")
+    network.process()
+    report = await svc.sync.run_once()
+    assert report.errors == {}
+    assert len({t for t in all_texts(svc) if t.startswith(f"{term} report ")}) == 60
+    svc.close()
