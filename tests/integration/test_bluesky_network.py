@@ -297,3 +297,70 @@ async def test_keyword_matches_beyond_one_page_are_all_read(network: BskyNetwork
     assert report.errors == {}
     assert len({t for t in all_texts(svc) if t.startswith(f"{term} report ")}) == 60
     svc.close()
+
+
+def test_kill_9_during_delivery_posts_exactly_once(network: BskyNetwork, tmp_path: Path) -> None:
+    """`tuidesk sync` is killed (SIGKILL) after the PDS stored the reply and before tuidesk
+    recorded it; the next sync finds the record under its key: one post, not two (the PDS
+    answers a repeated record key with 500)."""
+    import signal
+    import sqlite3
+    import subprocess
+    import sys
+    import threading
+
+    import httpx
+
+    from servers import LoopbackServer
+
+    brand, carol = users(network, "killbrand", "carol")
+    stored = threading.Event()
+
+    def forward(req):  # type: ignore[no-untyped-def]
+        keep = {k: v for k, v in req.headers.items()
+                if k.lower() in ("authorization", "content-type", "atproto-proxy")}
+        r = httpx.request(req.method, network.pds + req.path, headers=keep,
+                          content=req.body or None, timeout=60)
+        if req.path.startswith("/xrpc/com.atproto.repo.createRecord"):
+            stored.set()
+            time.sleep(3)  # the record exists; tuidesk is killed while it waits
+        return r.status_code, {"Content-Type": r.headers.get("content-type", "")}, r.content
+
+    config = tmp_path / "config.toml"
+    config.write_text("[sync]\nstale_after = 1\n")
+    env = os.environ | {"TUIDESK_BLUESKY_PASSWORD": network.app_password(brand, "kill"),
+                        "TUIDESK_CONFIG_FILE": str(config),
+                        "TUIDESK_DB": str(tmp_path / "kill.db")}
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "tuidesk", *args], env=env,
+                              capture_output=True, text=True, timeout=120)
+
+    def state() -> str | None:
+        conn = sqlite3.connect(env["TUIDESK_DB"], timeout=5)
+        try:
+            row = conn.execute("SELECT state FROM outbox ORDER BY id DESC LIMIT 1").fetchone()
+            return row[0] if row else None
+        finally:
+            conn.close()
+
+    with LoopbackServer(forward) as proxy:
+        assert run("account", "add", "bluesky", "--service", proxy.url, "--handle",
+                   brand.handle, "--name", "kill-bluesky").returncode == 0
+        network.post(carol, f"@{brand.handle} no signal since noon 📶", mention=brand)
+        network.process()
+        assert run("sync").returncode == 0
+        svc = open_services(env["TUIDESK_DB"], Settings(agent="ana"), system_clock)
+        svc.replies.reply(svc.inbox.page("all")[0].id, f"@{carol.handle} a fix is on its way")
+        svc.close()
+        proc = subprocess.Popen([sys.executable, "-m", "tuidesk", "sync"], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        assert stored.wait(60), "the reply never reached the PDS"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+        assert state() == "sending"
+        time.sleep(1.5)  # older than stale_after: the next run takes the row again
+        again = run("sync")
+        assert "outbox: sent 1" in again.stdout, again.stdout + again.stderr
+    assert state() == "sent"
+    assert len([r for r in network.posts_of(brand) if r["value"].get("reply")]) == 1
