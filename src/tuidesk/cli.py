@@ -94,6 +94,9 @@ def _parser() -> argparse.ArgumentParser:
 
     add_parsers(sub, common)
     add_parser(sub, common)
+    from tuidesk.cli_worker import add_parsers as add_worker_parsers
+
+    add_worker_parsers(sub, common)
     from tuidesk.cli_actions import add_parsers as add_action_parsers
 
     add_action_parsers(sub, common)
@@ -239,7 +242,7 @@ def main(argv: Sequence[str] | None = None, clock: Clock = system_clock) -> int:
             return cmd_account(args)
         else:
             parts: dict[str, Any] = {}
-            if command in (None, "sync"):
+            if command in (None, "sync", "worker"):
                 from tuidesk.cli_net import network_parts
 
                 parts = network_parts(clock)
@@ -249,6 +252,10 @@ def main(argv: Sequence[str] | None = None, clock: Clock = system_clock) -> int:
                 from tuidesk.cli_net import cmd_sync
 
                 return cmd_sync(args, services)
+            if command in ("worker", "status"):
+                from tuidesk.cli_worker import cmd_status, cmd_worker
+
+                return (cmd_worker if command == "worker" else cmd_status)(args, services)
             if command == "import":
                 return cmd_import(args, services)
             if command == "list":

@@ -88,6 +88,12 @@ class Settings:
     timezone: str = "UTC"
     """Time zone for business hours."""
     escalation_targets: tuple[EscalationTarget, ...] = DEFAULT_TARGETS
+    silent_after: int | None = None
+    """Seconds without a new message after which a channel is flagged silent."""
+    breach_after: int | None = None
+    """Seconds overdue after which a conversation is flagged as an SLA breach."""
+    breach_escalate: str | None = None
+    """Escalation target for a breached conversation (None: only flag it)."""
 
 
 def read_toml(path: Path) -> dict[str, Any]:
@@ -171,6 +177,10 @@ class _Sla(_Section):
     business_days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = \
         Field(default=["mon", "tue", "wed", "thu", "fri"], min_length=1)
     timezone: str = "UTC"
+    breach_after: Minutes | None = None
+    """Minutes overdue after which a conversation is flagged `sla-breach` (once)."""
+    breach_escalate: str | None = None
+    """Escalation target a breached conversation goes to (once), if any."""
 
     @field_validator("business_hours")
     @classmethod
@@ -201,6 +211,8 @@ class _Sla(_Section):
 class _Sync(_Section):
     interval: float = Field(default=60.0, ge=1, le=86400)
     stale_after: int = Field(default=120, ge=1, le=86400)
+    silent_after: Minutes | None = None
+    """Minutes without a new message after which a channel counts as silent (unhealthy)."""
 
 
 class _Escalation(_Section):
@@ -268,4 +280,7 @@ def load_settings(path: Path | None = None, agent: str | None = None) -> Setting
         next_response=_minutes(cfg.sla.next_response),
         keymap=dict(cfg.keys), brand_name=cfg.brand_name,
         sync_interval=cfg.sync.interval, sending_stale_after=cfg.sync.stale_after,
+        silent_after=None if cfg.sync.silent_after is None else cfg.sync.silent_after * 60,
+        breach_after=None if cfg.sla.breach_after is None else cfg.sla.breach_after * 60,
+        breach_escalate=cfg.sla.breach_escalate,
     )

@@ -227,3 +227,60 @@ def test_keyword_matches_beyond_one_page_are_all_read(server, env: dict[str, str
     assert len(texts) == 60
     svc.close()
     assert "0 new" in run("sync").stdout
+
+
+def _wait_for(what: str, check, timeout: float = 30):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+
+
+def test_two_workers_one_desk_kill_9_and_takeover(server, env: dict[str, str],  # type: ignore[no-untyped-def]
+                                                  tmp_path: Path) -> None:
+    """Two `tuidesk worker` processes on one database: only the holder syncs and delivers; a
+    queued reply reaches the server without any app or sync command; after kill -9 of the
+    holder the standby takes over; the server holds exactly one post per reply."""
+    run = Run(env)
+    Path(env["TUIDESK_CONFIG_FILE"]).write_text("[sync]\ninterval = 2\nstale_after = 1\n")
+    assert run("account", "add", "mastodon", "--instance", server.base_url).returncode == 0
+    post_as(server, "bob_token", "@alice my fibre is down")
+    logs = [tmp_path / "a.log", tmp_path / "b.log"]
+    a = subprocess.Popen([sys.executable, "-m", "tuidesk", "worker"], env=env,
+                         stdout=subprocess.DEVNULL, stderr=logs[0].open("wb"))
+    _wait_for("worker a to hold the desk", lambda: "holding the desk" in logs[0].read_text())
+    b = subprocess.Popen([sys.executable, "-m", "tuidesk", "worker"], env=env,
+                         stdout=subprocess.DEVNULL, stderr=logs[1].open("wb"))
+    try:
+        _wait_for("worker b to stand by", lambda: "standby" in logs[1].read_text())
+        _wait_for("the mention to be synced", lambda: "1 new" in logs[0].read_text())
+        svc = open_services(env["TUIDESK_DB"], Settings(agent="tester"))
+        cid = svc.inbox.page("all")[0].id
+        queued = time.monotonic()
+        svc.replies.reply(cid, "A technician is on the way.", "public")  # as the composer
+        _wait_for("the reply to be posted", lambda: len(brand_posts(server)) == 1)
+        print(f"reply queued -> on mastodon-mock in {time.monotonic() - queued:.2f} s "
+              "(worker woken by PRAGMA data_version)")
+        assert "outbox: sent" in logs[0].read_text()
+        assert "outbox: sent" not in logs[1].read_text()
+        assert "new" not in logs[1].read_text()  # the standby never synced
+        a.send_signal(signal.SIGKILL)
+        a.wait(timeout=10)
+        _wait_for("worker b to take over", lambda: "holding the desk" in logs[1].read_text())
+        svc.replies.reply(cid, "Update: the technician arrives at 3pm.", "public")
+        svc.close()
+        _wait_for("the second reply", lambda: len(brand_posts(server)) == 2)
+        time.sleep(2.5)  # another sync and delivery round: nothing is posted twice
+        assert len(brand_posts(server)) == 2
+        assert "outbox: sent" in logs[1].read_text()
+        b.send_signal(signal.SIGTERM)
+        assert b.wait(timeout=20) == 0
+        assert "released the desk" in logs[1].read_text()
+        assert BRAND_TOKEN not in logs[0].read_text() + logs[1].read_text()
+    finally:
+        for proc in (a, b):
+            if proc.poll() is None:
+                proc.kill()

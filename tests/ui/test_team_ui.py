@@ -90,3 +90,30 @@ async def test_promise_is_recorded_with_a_due_time(app: TuideskApp, demo_service
         assert conv.commitments[0].text == "technician visit Tue 9-12"
         assert conv.commitments[0].due_at == demo_services.inbox.clock() + 4 * 3600
         assert "Promises" in detail(app)
+
+
+async def test_presence_expires_without_anyone_moving(app: TuideskApp, demo_services: Services,
+                                                      clock) -> None:  # type: ignore[no-untyped-def]
+    """sam's app died: his 'viewing' goes within its TTL, though nobody moves the cursor."""
+    async with app.run_test(size=SIZE) as pilot:
+        screen = queue_screen(app)
+        cid = screen.selected.id
+        demo_services.for_agent("sam").heartbeat(cid, "viewing")
+        screen._poll()
+        await settle(pilot)
+        assert "Also here: sam (viewing)" in detail(app)
+        clock.advance(demo_services.inbox.PRESENCE_TTL + 1)  # no heartbeat from sam since
+        for _ in range(5):  # five one-second poll ticks
+            screen._poll()
+        await settle(pilot)
+        assert "Also here" not in detail(app)
+
+
+async def test_quitting_clears_my_presence_at_once(app: TuideskApp,
+                                                   demo_services: Services) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        cid = queue_screen(app).selected.id
+        await settle(pilot)
+        assert demo_services.for_agent("sam").presence(cid) == "tester (viewing)"
+        await pilot.press("q")
+    assert demo_services.for_agent("sam").presence(cid) == ""

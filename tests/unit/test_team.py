@@ -73,13 +73,13 @@ def test_satisfaction_follow_up_returns_after_n_days(tmp_path: Path, clock: Fixe
     cid = ids(svc)[0]
     svc.inbox.resolve(cid)
     clock.advance(3 * 86400 - 1)
-    assert svc.inbox.wake_due() == []
+    assert svc.clocks.run() == []
     clock.advance(1)
-    assert svc.inbox.wake_due() == [cid]
+    assert svc.clocks.run() == [cid]
     conv = svc.inbox.conversation(cid)
     assert conv.row.status == "open" and "follow-up" in conv.tags
     assert "Satisfaction follow-up" in conv.notes[-1].text
-    assert svc.inbox.wake_due() == []
+    assert svc.clocks.run() == []
 
 
 def test_overdue_promise_surfaces_once(tmp_path: Path, clock: FixedClock) -> None:
@@ -88,20 +88,20 @@ def test_overdue_promise_surfaces_once(tmp_path: Path, clock: FixedClock) -> Non
     svc.escalations.promise(cid, "technician visit Tue 9-12", clock() + 7200)
     svc.inbox.resolve(cid)
     clock.advance(7201)
-    assert svc.inbox.wake_due() == [cid]
+    assert svc.clocks.run() == [cid]
     conv = svc.inbox.conversation(cid)
     assert conv.row.status == "open" and "promise-overdue" in conv.tags
     assert conv.commitments[0].text == "technician visit Tue 9-12"
-    assert svc.inbox.wake_due() == []
+    assert svc.clocks.run() == []
 
 
 def test_snooze_wakes_flagged(tmp_path: Path, clock: FixedClock) -> None:
     svc = make(tmp_path, clock)
     cid = ids(svc)[0]
     svc.inbox.snooze(cid, clock() + 600)
-    assert svc.inbox.wake_due() == []
+    assert svc.clocks.run() == []
     clock.advance(600)
-    assert svc.inbox.wake_due() == [cid]
+    assert svc.clocks.run() == [cid]
     assert "snooze-ended" in svc.inbox.conversation(cid).tags
 
 

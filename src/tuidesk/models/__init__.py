@@ -345,6 +345,11 @@ class SyncStatus:
     last_error: str | None
     last_error_at: int | None
     fetched: int
+    last_item_at: int | None = None
+    """When the last new message arrived through this channel."""
+    failures: int = 0
+    """Consecutive failed syncs (0 after a good one)."""
+    unhealthy_since: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

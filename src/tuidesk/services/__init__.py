@@ -9,8 +9,11 @@ from pathlib import Path
 from tuidesk.config import Settings
 from tuidesk.connectors.base import Connector
 from tuidesk.models import KeywordRule
+from tuidesk.services.audit import SYSTEM
 from tuidesk.services.clock import Clock, system_clock
+from tuidesk.services.clocks import ClockService
 from tuidesk.services.escalation import EscalationService
+from tuidesk.services.health import ChannelHealth, channel_health
 from tuidesk.services.inbox import InboxService
 from tuidesk.services.ingest import IngestService
 from tuidesk.services.insight import InsightService
@@ -33,6 +36,8 @@ class Services:
     settings: Settings
     db_path: str
     _store: Store
+    clocks: ClockService
+    """The desk's clocks (snoozes, follow-ups, promises, SLA breaches), run as `system`."""
     sync: SyncService | None = None
     """Present when accounts are configured: fetches mentions and delivers the outbox."""
     insight: InsightService | None = None
@@ -55,6 +60,25 @@ class Services:
 
     def replies_for(self, agent: str) -> ReplyService:
         return ReplyService(self._store, agent, self.inbox.sla, self.inbox.clock)
+
+    def channel_health(self) -> list[ChannelHealth] | None:
+        """Each account's health (None: no accounts here, the desk is offline)."""
+        if self.sync is None:
+            return None
+        return self.channel_health_of_store()
+
+    def channel_health_of_store(self) -> list[ChannelHealth]:
+        """Health of every channel that ever synced into this database (for `status`,
+        which runs without the accounts' connectors)."""
+        return channel_health(self._store.channels.sync_statuses(), self.inbox.clock(),
+                              self.settings.silent_after)
+
+    def worker(self) -> str | None:
+        """The `tuidesk worker` holding this desk now, if any: then it runs sync, delivery
+        and the clocks, and an open app leaves them to it."""
+        from tuidesk.services.worker import desk_holder
+
+        return desk_holder(self._store)
 
     def close(self) -> None:
         self._store.close()
@@ -98,4 +122,9 @@ def open_services(
                                                   settings.escalation_targets),
                     ingest=ingest, settings=settings, db_path=str(db_path),
                     _store=store, sync=sync, _closers=list(closers),
-                    insight=InsightService(store, settings.agent, sla, clock))
+                    insight=InsightService(store, settings.agent, sla, clock),
+                    clocks=ClockService(
+                        store, sla, clock,
+                        EscalationService(store, SYSTEM, sla, clock,
+                                          settings.escalation_targets),
+                        settings.breach_after, settings.breach_escalate))

@@ -199,44 +199,6 @@ class InboxService:
                       {"status": Status.OPEN if waiting else Status.PENDING,
                        "resolved_at": None, "snoozed_until": None})
 
-    def wake_due(self) -> list[int]:
-        """Bring back what is due: ended snoozes, satisfaction follow-ups, broken promises."""
-        woken = self.wake_snoozed()
-        now = self.clock()
-        for cid in self.store.escalations.due_followups(now):
-            with self.store.write():
-                tags = sorted(set(self.store.conversations.tags_of(cid)) | {"follow-up"})
-                self._act(cid, "follow_up", {"status": Status.OPEN, "resolved_at": None,
-                                             "followup_at": None}, tags=tags)
-                self.store.messages.add_note(
-                    cid, "tuidesk", "Satisfaction follow-up: ask the customer "
-                                    "whether the fix held and how we did.", now)
-            woken.append(cid)
-        for c in self.store.escalations.overdue_commitments(now):
-            with self.store.write():
-                tags = sorted(set(self.store.conversations.tags_of(
-                    c.conversation_id)) | {"promise-overdue"})
-                self.store.escalations.mark_surfaced(c.id)
-                self._act(c.conversation_id, "promise_overdue",
-                          {"status": Status.OPEN, "resolved_at": None, "snoozed_until": None},
-                          {"commitment_id": c.id, "text": c.text}, tags=tags)
-            woken.append(c.conversation_id)
-        return woken
-
-    def wake_snoozed(self) -> list[int]:
-        """Return conversations whose snooze has ended to the inbox, flagged 'snooze-ended'."""
-        now = self.clock()
-        woken = []
-        for row in self.store.conversations.page("snoozed", self.agent, None, 200):
-            if row.sort_key > now:
-                break
-            with self.store.write():
-                tags = sorted(set(self.store.conversations.tags_of(row.id)) | {"snooze-ended"})
-                self._act(row.id, "wake", {"status": Status.OPEN, "snoozed_until": None},
-                          tags=tags)
-            woken.append(row.id)
-        return woken
-
     def set_brand_name(self, network: str, handle: str, name: str) -> None:
         with self.store.write():
             self.store.channels.set_brand_name(network, handle, name)

@@ -307,3 +307,14 @@ class Conversations(Repository):
         if handles:
             marks = ",".join("?" * len(handles))
             self.db.execute(f"UPDATE customers SET vip = 1 WHERE handle IN ({marks})", handles)
+
+    def breached(self, due_before: int, limit: int = 200) -> list[int]:
+        """Inbox conversations due before `due_before` and not yet flagged as a breach."""
+        return [r[0] for r in self._q(
+            "SELECT id FROM conversations WHERE bucket = 'inbox' AND sort_key < ? "
+            "AND breach_flagged_at IS NULL ORDER BY sort_key, id LIMIT ?",
+            (due_before, limit))]
+
+    def flag_breach(self, conversation_id: int, at: int) -> None:
+        self.db.execute("UPDATE conversations SET breach_flagged_at = ? WHERE id = ?",
+                        (at, conversation_id))

@@ -17,6 +17,7 @@ from tuidesk.store.channels import Channels
 from tuidesk.store.conversations import Conversations
 from tuidesk.store.escalations import Escalations
 from tuidesk.store.imports import Imports
+from tuidesk.store.leases import Leases
 from tuidesk.store.messages import Messages
 from tuidesk.store.migrations import APPLICATION_ID, MIGRATIONS, known_names
 from tuidesk.store.outbox import Outbox
@@ -89,6 +90,7 @@ class Store:
         self.audit = Audit(self)
         self.reports = Reports(self)
         self.imports = Imports(self)
+        self.leases = Leases(self)
 
     # -- opening ---------------------------------------------------------------------------
 

@@ -65,3 +65,23 @@ def m014_keyword_cursors(db: Database) -> None:
         );
         """
     )
+
+
+@MIGRATIONS()
+def m015_worker_and_health(db: Database) -> None:
+    """Leases (exactly one process runs the desk's jobs: sync, delivery, clocks) and channel
+    health (last item received, consecutive failures)."""
+    db.executescript(
+        """
+        CREATE TABLE leases (
+            job TEXT PRIMARY KEY,
+            holder TEXT NOT NULL,
+            expires_at REAL NOT NULL,
+            acquired_at REAL NOT NULL
+        );
+        ALTER TABLE sync_state ADD COLUMN last_item_at INTEGER;
+        ALTER TABLE sync_state ADD COLUMN failures INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE sync_state ADD COLUMN unhealthy_since INTEGER;
+        ALTER TABLE conversations ADD COLUMN breach_flagged_at INTEGER;
+        """
+    )

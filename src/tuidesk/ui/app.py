@@ -38,8 +38,8 @@ class TuideskApp(Guarded, App[None]):
             self.set_keymap(self.services.settings.keymap)
         self.push_screen(QueueScreen(self.services))
         if self.services.sync is not None:
-            self.set_interval(self.services.settings.sync_interval, self.action_sync)
-            self.call_later(self.action_sync)
+            self.set_interval(self.services.settings.sync_interval, self._scheduled_sync)
+            self.call_later(self._scheduled_sync)
 
     def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
                timeout: float | None = None, markup: bool = False) -> None:
@@ -69,7 +69,16 @@ class TuideskApp(Guarded, App[None]):
         self._close_messages_no_wait()
 
     async def on_unmount(self) -> None:
+        try:  # others stop seeing me on a conversation at once (a dead app expires instead)
+            self.services.inbox.heartbeat(None)
+        except TuideskError:
+            pass
         await self.services.aclose()
+
+    def _scheduled_sync(self) -> None:
+        """The app syncs on its own only while no `tuidesk worker` holds the desk."""
+        if self.services.worker() is None:
+            self.action_sync()
 
     def action_sync(self) -> None:
         if self.services.sync is None:

@@ -95,22 +95,12 @@ class QueueScreen(Guarded, ConversationActions, Screen[None]):
 
     def _update_bar(self) -> None:
         self._shown_count = window_count(self.window)
-        statuses = self.services.sync.statuses() if self.services.sync is not None else None
         self.query_one(ViewBar).show(self.view, window_count(self.window), self.search_text,
-                                     self.inbox.agent, self.inbox.outbox_counts(), statuses,
-                                     self.inbox.clock(), self.size.width)
+                                     self.inbox.agent, self.inbox.outbox_counts(),
+                                     self.services.channel_health(), self.inbox.clock(),
+                                     self.size.width)
         width = self.query_one(QueueList).size.width or self.size.width
         self.query_one("#queue-header", Static).update(header_text(width))
-
-    def _heartbeat(self) -> None:
-        """Tell the other agents what I am on (they see it in their detail pane)."""
-        row = self.selected
-        # PRAGMA data_version only moves for other connections' commits, so this write of
-        # ours does not make the other apps' changes look seen.
-        try:
-            self.inbox.heartbeat(row.id if row else None, self.activity)
-        except TuideskError:
-            pass  # presence is best effort: the next heartbeat will try again
 
     def _show_detail(self) -> None:
         if self._detail_timer is not None:
@@ -171,9 +161,10 @@ class QueueScreen(Guarded, ConversationActions, Screen[None]):
         self._wake_tick += 1
         if self._wake_tick % 5 == 0:
             self._heartbeat()
+            self._refresh_presence()
         if self._wake_tick % 30 == 0:
-            try:
-                woken = self.inbox.wake_due()
+            try:  # the clocks are the worker's job while one runs
+                woken = self.services.clocks.run() if self.services.worker() is None else []
             except TuideskError:
                 woken = []  # busy: try again at the next tick
             if woken:

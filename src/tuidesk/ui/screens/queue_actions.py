@@ -7,7 +7,7 @@ refresh of the detail pane. No workflow rule lives here: the services own them.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from tuidesk.errors import TuideskError
 from tuidesk.models import ConversationRow, Visibility
@@ -17,10 +17,12 @@ from tuidesk.ui.screens.confirm import ConfirmModal
 from tuidesk.ui.screens.escalate import EscalateModal
 from tuidesk.ui.screens.prompt import TextPromptModal
 from tuidesk.ui.screens.snooze import SnoozeModal
+from tuidesk.ui.widgets.conversation_detail import ConversationDetail
 
 if TYPE_CHECKING:
     from textual.app import App
     from textual.notifications import SeverityLevel
+    from textual.screen import Screen
 
     from tuidesk.services import Services
     from tuidesk.services.escalation import EscalationService
@@ -45,8 +47,30 @@ class ConversationActions:
                    markup: bool = True) -> None: ...
         def reload(self, keep_cursor: bool = True) -> None: ...
         def select_conversation(self, conversation_id: int) -> bool: ...
-        def _heartbeat(self) -> None: ...
         def _show_detail(self) -> None: ...
+
+    # -- presence: who else is on this conversation ------------------------------------------
+
+    def _heartbeat(self) -> None:
+        """Tell the other agents what I am on (they see it in their detail pane)."""
+        row = self.selected
+        # PRAGMA data_version only moves for other connections' commits, so this write of
+        # ours does not make the other apps' changes look seen.
+        try:
+            self.inbox.heartbeat(row.id if row else None, self.activity)
+        except TuideskError:
+            pass  # presence is best effort: the next heartbeat will try again
+
+    def _refresh_presence(self) -> None:
+        """Others' presence expires (their app quit or died) without anyone moving."""
+        row = self.selected
+        if row is None:
+            return
+        shown = cast("Screen[None]", self).query_one(ConversationDetail).viewers
+        if self.inbox.presence(row.id) != shown:
+            self._show_detail()
+
+    # -- per-conversation keys -------------------------------------------------------------
 
     def action_claim(self) -> None:
         row = self.selected

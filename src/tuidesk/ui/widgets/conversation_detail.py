@@ -166,12 +166,15 @@ class ConversationDetail(Guarded, VerticalScroll, can_focus=True):
         super().__init__(id=id)
         self.now = now
         self.body = Static("Select a conversation.", markup=False)
+        self.viewers = ""
+        """Who else is on the shown conversation (as last rendered)."""
 
     def compose(self):  # type: ignore[no-untyped-def]
         yield self.body
 
     def show(self, conv: Conversation | None, viewers: str = "",
              can_send: bool = False) -> None:
+        self.viewers = viewers
         if conv is None:
             self.body.update("Nothing selected.")
         else:

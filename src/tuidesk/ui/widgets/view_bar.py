@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from textual.widgets import Static
 
-from tuidesk.models import VIEW_TITLES, SyncStatus, View
+from tuidesk.models import VIEW_TITLES, View
 from tuidesk.services.display import rel
+from tuidesk.services.health import ChannelHealth
 from tuidesk.services.queue_window import QueueWindow, SearchWindow
 from tuidesk.ui.guard import Guarded
 from tuidesk.ui.text import join, safe_line
@@ -25,7 +26,7 @@ def window_count(window: QueueWindow | SearchWindow) -> str:
 
 class ViewBar(Guarded, Static):
     def show(self, view: str, count: str, search: str | None, agent: str,
-             outbox: dict[str, int], statuses: list[SyncStatus] | None, now: int,
+             outbox: dict[str, int], health: list[ChannelHealth] | None, now: int,
              width: int) -> None:
         parts: list[Part] = []
         if search is not None:
@@ -43,7 +44,7 @@ class ViewBar(Guarded, Static):
                 else:
                     parts.append((label, "$text-muted"))
         parts += [("  │ ", "$text-muted"), safe_line(agent, "bold")]
-        parts += _outbox(outbox) + _sync(statuses, now)
+        parts += _outbox(outbox) + _sync(health, now, width)
         self.update(join(*parts))  # type: ignore[arg-type]
 
 
@@ -58,17 +59,27 @@ def _outbox(counts: dict[str, int]) -> list[Part]:
     return parts
 
 
-def _sync(statuses: list[SyncStatus] | None, now: int) -> list[Part]:
-    """Last sync or last error per account ('offline' without accounts)."""
-    if statuses is None:
+def _sync(health: list[ChannelHealth] | None, now: int, width: int) -> list[Part]:
+    """Channels: the unhealthy ones first and at every width (failing, or silent longer
+    than [sync] silent_after); the healthy ones' last sync only where there is room."""
+    if health is None:
         return [("  · offline", "$text-muted")]
+    bad = [h for h in health if h.state in ("failing", "silent")]
     parts: list[Part] = []
-    for st in statuses:
-        if st.last_error and (st.last_sync_at or 0) <= (st.last_error_at or 0):
-            # The tail of "Title: METHOD /path: detail" says most in little space.
-            short = st.last_error.rsplit(": ", 1)[-1]
-            parts += [("  ✗ ", "$error"), safe_line(f"{st.account}: {short}"[:40], "$error")]
-        elif st.last_sync_at:
-            parts += [("  ⟳ ", "$success"), safe_line(st.account),
-                      (f" {rel(now - st.last_sync_at)} ago", "$text-muted")]
+    if len(bad) == 1 or (bad and width >= 120):
+        for h in bad:
+            mark = "✗" if h.state == "failing" else "◌"
+            tail = h.detail.rsplit(": ", 1)[-1] if h.state == "failing" else "silent"
+            room = 24 if width < 100 else 40
+            parts += [(f"  {mark} ", "bold $error"),
+                      safe_line(f"{h.account}: {tail}"[:room], "bold $error")]
+    elif bad:
+        parts.append((f"  ✗ {len(bad)} channels down", "bold $error"))
+    ok = [h for h in health if h.state == "ok" and h.last_sync_at]
+    if ok and width >= 100:
+        for h in ok:
+            parts += [("  ⟳ ", "$success"), safe_line(h.account),
+                      (f" {rel(now - (h.last_sync_at or now))} ago", "$text-muted")]
+    elif ok and not bad:
+        parts.append(("  ⟳ ok", "$success"))
     return parts
