@@ -178,15 +178,17 @@ def network_parts(clock: object) -> dict[str, object]:
     from tuidesk.connectors.webhook import WebhookSender
 
     accounts = load_accounts()
-    targets = tuple(t for t in load_settings().escalation_targets if t.webhook)
-    if not accounts and not targets:
+    settings = load_settings()
+    targets = tuple(t for t in settings.escalation_targets if t.webhook)
+    if not accounts and not targets and not settings.alert_webhook:
         return {}
     client = make_client()
     now = lambda: float(clock())  # type: ignore[operator]  # noqa: E731
     connectors = [build_connector(a, client, now) for a in accounts.values()]
     return {"connectors": connectors, "closers": [client.aclose],
             "rules": {a.name: list(a.keywords) for a in accounts.values()},
-            "webhooks": WebhookSender(targets, client, now) if targets else None}
+            "webhooks": WebhookSender(targets, client, now)
+            if targets or settings.alert_webhook else None}
 
 
 def cmd_sync(args: argparse.Namespace, services: object) -> int:

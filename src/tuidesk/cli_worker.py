@@ -37,7 +37,8 @@ def _stamp(line: str) -> None:
 
 def _worker(services: Services) -> Worker:
     return Worker(services._store, services.sync, services.clocks,
-                  services.settings.sync_interval, services.settings.silent_after, _stamp)
+                  services.settings.sync_interval, services.settings.silent_after, _stamp,
+                  alert_webhook=services.settings.alert_webhook)
 
 
 def cmd_worker(args: argparse.Namespace, services: Services) -> int:

@@ -90,6 +90,8 @@ class Settings:
     escalation_targets: tuple[EscalationTarget, ...] = DEFAULT_TARGETS
     silent_after: int | None = None
     """Seconds without a new message after which a channel is flagged silent."""
+    alert_webhook: str | None = None
+    """URL told (through the webhook outbox) when a channel goes unhealthy or recovers."""
     breach_after: int | None = None
     """Seconds overdue after which a conversation is flagged as an SLA breach."""
     breach_escalate: str | None = None
@@ -213,6 +215,8 @@ class _Sync(_Section):
     stale_after: int = Field(default=120, ge=1, le=86400)
     silent_after: Minutes | None = None
     """Minutes without a new message after which a channel counts as silent (unhealthy)."""
+    alert_webhook: Url | None = None
+    """POSTed once when a channel goes unhealthy and once when it recovers."""
 
 
 class _Escalation(_Section):
@@ -281,6 +285,7 @@ def load_settings(path: Path | None = None, agent: str | None = None) -> Setting
         keymap=dict(cfg.keys), brand_name=cfg.brand_name,
         sync_interval=cfg.sync.interval, sending_stale_after=cfg.sync.stale_after,
         silent_after=None if cfg.sync.silent_after is None else cfg.sync.silent_after * 60,
+        alert_webhook=cfg.sync.alert_webhook,
         breach_after=None if cfg.sla.breach_after is None else cfg.sla.breach_after * 60,
         breach_escalate=cfg.sla.breach_escalate,
     )

@@ -127,3 +127,39 @@ async def test_health_failing_and_silent_channels(tmp_path: Path, clock: FixedCl
     assert health[ok.account_name].state == "silent"
     assert "nothing new for 2 h" in health[ok.account_name].detail
     svc.close()
+
+
+class Hooks:
+    """A webhook receiver's view: what was POSTed, once each."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str, dict]] = []
+
+    async def send(self, target: str, url: str, body: str, idempotency_key: str = "") -> int:
+        self.sent.append((target, url, json.loads(body)))
+        return 200
+
+
+async def test_a_channel_alert_is_sent_once_down_and_once_up(tmp_path: Path,
+                                                             clock: FixedClock) -> None:
+    fake, hooks = FakeConnector(), Hooks()
+    fake.fail_fetch = TransientError("GET /api/v1/notifications: 503 down")
+    svc = open_services(tmp_path / "a.db", Settings(agent="ana"), clock, connectors=[fake],
+                        webhooks=hooks)
+    lines: list[str] = []
+    w = Worker(svc._store, svc.sync, svc.clocks, 60, None, lines.append, "w1",
+               wall=lambda: float(clock()), alert_webhook="https://alerts.example/hook")
+    await w.step()
+    clock.advance(61)
+    await w.step()  # still failing: no second alert
+    assert [(t, u, b["event"], b["account"]) for t, u, b in hooks.sent] == [
+        ("channel alert", "https://alerts.example/hook", "channel_unhealthy", "acme")]
+    assert "503" in hooks.sent[0][2]["detail"]
+    fake.fail_fetch = None
+    clock.advance(61)
+    await w.step()
+    clock.advance(61)
+    await w.step()
+    assert [b["event"] for _, _, b in hooks.sent] == ["channel_unhealthy", "channel_recovered"]
+    assert any("acme: failing" in line for line in lines)
+    svc.close()

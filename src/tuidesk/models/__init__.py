@@ -379,7 +379,8 @@ class WebhookItem:
     """An escalation sent to an external system, with its delivery state."""
 
     id: int
-    escalation_id: int
+    escalation_id: int | None
+    """None for a channel alert."""
     target: str
     url: str
     body: str

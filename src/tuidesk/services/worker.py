@@ -7,6 +7,7 @@ renewing (it was killed). The app runs these jobs itself only while no worker ho
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import socket
 import time
@@ -41,7 +42,9 @@ class Worker:
     def __init__(self, store: Store, sync: SyncService | None, clocks: ClockService,
                  sync_interval: float, silent_after: int | None,
                  log: Callable[[str], None], holder: str | None = None,
-                 wall: Callable[[], float] = time.time) -> None:
+                 wall: Callable[[], float] = time.time,
+                 alert_webhook: str | None = None) -> None:
+        self.alert_webhook = alert_webhook
         self.store = store
         self.sync = sync
         self.clocks = clocks
@@ -56,7 +59,6 @@ class Worker:
         self._next_clock = 0.0
         self._next_delivery = 0.0
         self._version = -1
-        self._health: dict[str, str] = {}
 
     # -- one step --------------------------------------------------------------------------
 
@@ -111,15 +113,26 @@ class Worker:
                 self.log(f"outbox: {label} {', '.join(str(i) for i in ids)}")
 
     def _watch_health(self) -> None:
-        """Log a channel once when it turns unhealthy and once when it recovers."""
+        """A channel that turns unhealthy, and one that recovers, is logged and (with
+        `[sync] alert_webhook`) announced once each, through the durable webhook outbox.
+        The transition is kept in the database, so a restarted worker does not repeat it."""
         now = int(self.wall())
+        was = {s.account: s.unhealthy_since for s in self.store.channels.sync_statuses()}
         for h in self.health(now):
-            before = self._health.get(h.account)
-            if before is not None and before != h.state:
-                self.log(f"{h.account}: {h.state}: {h.detail}")
+            bad_before = was.get(h.account) is not None
+            if h.state == "never" or bad_before == (not h.healthy):
+                continue
+            event = "channel_recovered" if h.healthy else "channel_unhealthy"
+            self.log(f"{h.account}: {h.state}: {h.detail}")
             with self.store.write():
                 self.store.channels.mark_health(h.account, None if h.healthy else now)
-            self._health[h.account] = h.state
+                if self.alert_webhook:
+                    body = json.dumps({"event": event, "account": h.account,
+                                       "state": h.state, "detail": h.detail, "at": now},
+                                      sort_keys=True)
+                    self.store.escalations.enqueue_webhook(
+                        None, "channel alert", self.alert_webhook, body, now,
+                        uuid.uuid4().hex)
 
     def health(self, now: int) -> list[ChannelHealth]:
         return channel_health(self.store.channels.sync_statuses(), now, self.silent_after)

@@ -59,7 +59,8 @@ class Escalations(Repository):
             "SELECT id FROM conversations WHERE followup_at IS NOT NULL AND followup_at <= ? "
             "AND status = 'resolved' LIMIT 200", (now,))]
 
-    def enqueue_webhook(self, escalation_id: int, target: str, url: str, body: str, at: int,
+    def enqueue_webhook(self, escalation_id: int | None, target: str, url: str, body: str,
+                        at: int,
                         idempotency_key: str) -> int:
         return int(self._one(
             "INSERT INTO webhooks (escalation_id, target, url, body, created_at, updated_at, "

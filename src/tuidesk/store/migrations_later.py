@@ -85,3 +85,11 @@ def m015_worker_and_health(db: Database) -> None:
         ALTER TABLE conversations ADD COLUMN breach_flagged_at INTEGER;
         """
     )
+
+
+@MIGRATIONS()
+def m016_alert_webhooks(db: Database) -> None:
+    """Channel alerts (a channel went unhealthy, or recovered) travel through the durable
+    webhook outbox too: a webhook no longer needs an escalation."""
+    db.table("webhooks").transform(not_null={"escalation_id": False})
+    db.execute("CREATE INDEX IF NOT EXISTS webhooks_state ON webhooks (state, id)")
