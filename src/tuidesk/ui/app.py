@@ -18,6 +18,7 @@ from tuidesk.services.display import clean, clean_line
 from tuidesk.ui.guard import Guarded
 from tuidesk.ui.messages import SyncFinished
 from tuidesk.ui.screens.queue import QueueScreen
+from tuidesk.ui.wire import SgrDiff
 
 
 class TuideskApp(Guarded, App[None]):
@@ -34,6 +35,10 @@ class TuideskApp(Guarded, App[None]):
         self.services = services
 
     def on_mount(self) -> None:
+        driver = self._driver
+        if driver is not None and not isinstance(driver.write, SgrDiff):
+            # Style changes go out as differences (about half the bytes over SSH).
+            driver.write = SgrDiff(driver.write)  # type: ignore[method-assign]
         if self.services.settings.keymap:
             self.set_keymap(self.services.settings.keymap)
         self.push_screen(QueueScreen(self.services))

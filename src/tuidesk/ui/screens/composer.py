@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Label, TextArea
+from textual.widgets import Label, Static, TextArea
 
 from tuidesk.models import SavedReply, Visibility
 from tuidesk.services.display import fill_template
@@ -31,6 +32,23 @@ class ComposerResult:
     """True: Ctrl+S (queue it); False: Esc (keep it as a draft)."""
 
 
+#: Invisible characters that are part of what a person types: the zero-width joiner and
+#: non-joiner (👩‍💻, 🙋🏽‍♀️), and the tag characters of subdivision flags (🏴󠁧󠁢󠁳󠁣󠁴󠁿). Textual's
+#: TextArea inserts only `isprintable()` keys and dropped them; bidi controls stay out.
+JOINERS = frozenset({"\u200c", "\u200d"} | {chr(c) for c in range(0xE0020, 0xE0080)})
+
+
+class ComposerText(Guarded, TextArea):
+    async def _on_key(self, event: events.Key) -> None:
+        if event.character in JOINERS and not self.read_only:
+            event.stop()
+            event.prevent_default()
+            start, end = self.selection
+            self._replace_via_keyboard(event.character, start, end)
+            return
+        await super()._on_key(event)
+
+
 class ReplyComposerModal(Guarded, ModalScreen[ComposerResult]):
     DEFAULT_CSS = """
     ReplyComposerModal { align: center middle; }
@@ -39,6 +57,7 @@ class ReplyComposerModal(Guarded, ModalScreen[ComposerResult]):
         background: $panel; padding: 0 1;
     }
     ReplyComposerModal TextArea { height: 8; }
+    ReplyComposerModal #composer-quote { max-height: 4; color: $text-muted; }
     ReplyComposerModal #composer-bar { height: 1; }
     ReplyComposerModal #composer-count { width: 1fr; content-align: right middle; }
     ReplyComposerModal .over { color: $error; text-style: bold; }
@@ -55,8 +74,10 @@ class ReplyComposerModal(Guarded, ModalScreen[ComposerResult]):
     def __init__(self, draft: ReplyDraft, saved: list[SavedReply], values: dict[str, str],
                  on_draft: Callable[[ReplyDraft], object],
                  length: Callable[[ReplyDraft], tuple[int, int]], can_send: bool = True,
-                 error: str = "") -> None:
+                 error: str = "", quote: str = "") -> None:
         super().__init__()
+        self.quote = quote
+        """The customer's message this answers, shown above the text."""
         self.draft = draft
         self.saved = saved
         self.values = values
@@ -72,8 +93,11 @@ class ReplyComposerModal(Guarded, ModalScreen[ComposerResult]):
         with Vertical():
             yield Label(join("Reply to ", safe_line("@" + d.customer, "bold"),
                              f" on {d.network} (#{d.conversation_id})"), id="composer-title")
-            yield TextArea(d.text, id="composer-text", soft_wrap=True,
-                           show_line_numbers=False)
+            if self.quote:
+                yield Static(join(("› ", "$text-muted"), (self.quote, "italic")),
+                             id="composer-quote")
+            yield ComposerText(d.text, id="composer-text", soft_wrap=True,
+                               show_line_numbers=False)
             with Horizontal(id="composer-bar"):
                 yield Label("", id="composer-mode", markup=False)
                 yield Label("", id="composer-count", markup=False)

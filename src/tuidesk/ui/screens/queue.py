@@ -10,7 +10,7 @@ from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from tuidesk.errors import QueryError, TuideskError
 from tuidesk.models import ConversationRow, View
@@ -24,6 +24,7 @@ from tuidesk.ui.screens.queue_actions import ConversationActions
 from tuidesk.ui.screens.queue_keys import NEEDS_ROW, QUEUE_BINDINGS
 from tuidesk.ui.text import join, safe_line
 from tuidesk.ui.widgets.conversation_detail import ConversationDetail
+from tuidesk.ui.widgets.footer import QueueFooter
 from tuidesk.ui.widgets.queue_list import QueueList, header_text
 from tuidesk.ui.widgets.view_bar import ViewBar, window_count
 
@@ -34,7 +35,7 @@ DETAIL_DELAY = 0.06
 class QueueScreen(Guarded, ConversationActions, Screen[None]):
     BINDINGS = QUEUE_BINDINGS
 
-    selected: reactive[ConversationRow | None] = reactive(None)
+    selected: reactive[ConversationRow | None] = reactive(None, repaint=False)
     """The highlighted conversation; actions are disabled while it is None."""
 
     def watch_selected(self, old: ConversationRow | None, new: ConversationRow | None) -> None:
@@ -75,7 +76,7 @@ class QueueScreen(Guarded, ConversationActions, Screen[None]):
                                 "Esc to leave", id="search")
                     yield Label("", id="search-error", markup=False)
             yield ConversationDetail(now, id="detail")
-        yield Footer()
+        yield QueueFooter()
 
     def on_mount(self) -> None:
         self.query_one("#search-box").display = False
@@ -99,7 +100,7 @@ class QueueScreen(Guarded, ConversationActions, Screen[None]):
                                      self.inbox.agent, self.inbox.outbox_counts(),
                                      self.services.channel_health(), self.inbox.clock(),
                                      self.size.width)
-        width = self.query_one(QueueList).size.width or self.size.width
+        width = self.query_one(QueueList).scrollable_content_region.width or self.size.width
         self.query_one("#queue-header", Static).update(header_text(width))
 
     def _show_detail(self) -> None:
@@ -131,6 +132,10 @@ class QueueScreen(Guarded, ConversationActions, Screen[None]):
             if self._detail_timer is not None:
                 self._detail_timer.stop()
             self._detail_timer = self.set_timer(DETAIL_DELAY, self._show_detail)
+
+    @on(QueueList.Resized)
+    def _rows_resized(self) -> None:
+        self._update_bar()
 
     @on(QueueList.Opened)
     def _opened(self, event: QueueList.Opened) -> None:

@@ -193,9 +193,12 @@ class ConversationActions:
                 return
             self._send(result.draft, can_send)
 
+        conv = self.inbox.conversation(draft.conversation_id)
+        answered = [m for m in (conv.messages if conv else ()) if m.direction == "in"]
+        quote = f"{answered[-1].author}: {answered[-1].text}" if answered else ""
         self.app.push_screen(ReplyComposerModal(draft, self.inbox.saved_replies(), values,
                                                 self.replies.save, self.replies.length,
-                                                can_send, error), done)
+                                                can_send, error, quote), done)
 
     def _send(self, draft: ReplyDraft, can_send: bool, confirmed: bool = False) -> None:
         try:

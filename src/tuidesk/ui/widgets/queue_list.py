@@ -27,6 +27,7 @@ from tuidesk.models import ConversationRow, Visibility
 from tuidesk.services.display import clean_line, due_label, rel
 from tuidesk.services.priority import human_count
 from tuidesk.ui.guard import Guarded
+from tuidesk.ui.text import fit
 
 NET = {"mastodon": "MA", "bluesky": "BS", "twitter": "TW"}
 MARK = {1: "!", 2: "↑", 3: " ", 4: "↓"}
@@ -47,14 +48,8 @@ def columns(width: int) -> tuple[int, int, int, int]:
     """(who, preview, status, assignee) widths for a line `width` cells wide."""
     who = 22 if width >= 110 else 16
     status, assignee = (9, 8) if width >= 100 else (5, 6)
-    fixed = 23 + who + status + assignee
+    fixed = 22 + who + status + assignee  # the mark, due, network, separators and age
     return who, max(8, width - fixed), status, assignee
-
-
-def fit(text: str, width: int) -> str:
-    if len(text) > width:
-        return text[: max(0, width - 1)] + "…"
-    return text.ljust(width)
 
 
 def header_text(width: int) -> str:
@@ -89,7 +84,7 @@ class QueueList(Guarded, ScrollView, can_focus=True):
     QueueList > .queue-list--dim { color: $text-muted; }
     """
 
-    cursor: reactive[int] = reactive(0, always_update=True)
+    cursor: reactive[int] = reactive(0, always_update=True, repaint=False)
     _read_error = False
     """A row could not be read (said once, not on every frame)."""
     """Position of the highlighted row in the view."""
@@ -144,12 +139,26 @@ class QueueList(Guarded, ScrollView, can_focus=True):
             # Search results arrive in batches: the list grows as the cursor nears its end
             # (here or in _prefetch).
             self.virtual_size = Size(self.size.width, self.source.total)
+        top = self.scroll_offset.y
         self.scroll_to_region(Region(0, new, 1, 1), animate=False, force=True, immediate=True)
-        self.refresh()
+        if self.scroll_offset.y == top:
+            # Only the two rows whose highlight changed go to the terminal (over SSH a full
+            # repaint of the list was 15-56 KB per key); a scroll repaints what scrolled.
+            self.refresh_line(old)
+            self.refresh_line(new)
         self.post_message(self.Highlighted(self, row))
         # Once this frame is drawn, load the rows a page or two ahead, so the next keys
         # find them in memory instead of waiting for the store.
         self.call_after_refresh(self._prefetch)
+
+    class Resized(Message):
+        """The rows' width changed (the scrollbar came or went): the header follows."""
+
+    def watch_show_vertical_scrollbar(self, shown: bool) -> None:
+        # The widget's size stays; its rows lose or gain a cell: draw them all again, or
+        # the rows drawn before keep their old width beside the new ones.
+        self.call_after_refresh(self.refresh)  # once the new width is laid out
+        self.post_message(self.Resized())
 
     def _prefetch(self) -> None:
         if self.source is not None:
@@ -192,7 +201,7 @@ class QueueList(Guarded, ScrollView, can_focus=True):
             self.cursor = int(self.scroll_offset.y) + int(y)
 
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
+        width = self.scrollable_content_region.width  # without the scrollbar
         index = int(self.scroll_offset.y) + y
         base = self.rich_style
         try:
@@ -210,7 +219,10 @@ class QueueList(Guarded, ScrollView, can_focus=True):
             return Strip.blank(width, base)
         style = base + self.get_component_rich_style("queue-list--cursor") \
             if index == self.cursor else base
-        return Strip(self._segments(row, width, style), width).crop(0, width)
+        # Exactly `width` cells as measured, whatever the row holds: a strip that claimed
+        # more cells than it drew left the divider and the detail pane's first letter
+        # misplaced in the terminal.
+        return Strip(self._segments(row, width, style)).adjust_cell_length(width, style)
 
     def _segments(self, row: ConversationRow, width: int, style: Style) -> list[Segment]:
         who_w, preview_w, status_w, agent_w = columns(width)

@@ -1,0 +1,138 @@
+"""Bytes a real tuidesk writes to its terminal per key, in a pseudo-terminal (what goes over
+SSH), and key-to-frame latency.
+
+    python benchmarks/pty_bytes.py [--db PATH] [--sizes 80x24,120x40] [--repeat 20]
+
+Starts `tuidesk --db PATH` (default: a fresh 2,000-message demo database) in a pty, waits
+until the first screen is drawn and the terminal is quiet, then for each size:
+  * a single `j`, then rest: every byte written within 0.4 s;
+  * ten `j` 30 ms apart, then rest: the total;
+  * `repeat` single keys (j, J page down, 2/1 view switch): key byte written -> first
+    output byte, p50/p99.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import os
+import pty
+import select
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import termios
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Pty:
+    def __init__(self, argv: list[str], size: tuple[int, int], env: dict[str, str]) -> None:
+        self.master, slave = pty.openpty()
+        cols, rows = size
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+        env = env | {"TERM": "xterm-256color", "COLUMNS": str(cols), "LINES": str(rows)}
+        self.proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env,
+                                     close_fds=True, start_new_session=True)
+        os.close(slave)
+
+    def read_for(self, seconds: float) -> bytes:
+        out = bytearray()
+        end = time.monotonic() + seconds
+        while (left := end - time.monotonic()) > 0:
+            ready, _, _ = select.select([self.master], [], [], left)
+            if ready:
+                try:
+                    out.extend(os.read(self.master, 65536))
+                except OSError:
+                    break
+        return bytes(out)
+
+    def quiet(self, gap: float = 0.6, limit: float = 30) -> bytes:
+        """Read until nothing arrives for `gap` seconds."""
+        out = bytearray()
+        end = time.monotonic() + limit
+        while time.monotonic() < end:
+            chunk = self.read_for(gap)
+            if not chunk:
+                break
+            out.extend(chunk)
+        return bytes(out)
+
+    def key(self, data: bytes) -> None:
+        os.write(self.master, data)
+
+    def first_byte_after(self, data: bytes, limit: float = 2.0) -> float | None:
+        start = time.perf_counter()
+        os.write(self.master, data)
+        ready, _, _ = select.select([self.master], [], [], limit)
+        if not ready:
+            return None
+        elapsed = time.perf_counter() - start
+        os.read(self.master, 65536)
+        return elapsed
+
+    def close(self) -> None:
+        self.proc.kill()
+        self.proc.wait()
+        os.close(self.master)
+
+
+def measure(db: str, size: tuple[int, int], repeat: int) -> dict[str, float]:
+    env = os.environ | {"TUIDESK_DB": db, "HOME": tempfile.mkdtemp()}
+    t = Pty([sys.executable, "-m", "tuidesk", "--db", db], size, env)
+    try:
+        first = b""
+        while len(first) < 2048:  # the first screen, however long start-up takes
+            first += t.quiet(1.0)
+        t.key(b"j")
+        one = t.read_for(0.4)
+        t.quiet()
+        ten = bytearray()
+        for _ in range(10):
+            t.key(b"j")
+            ten.extend(t.read_for(0.03))
+        ten.extend(t.read_for(0.4))
+        t.quiet()
+        lat = []
+        for _ in range(repeat):
+            for key in (b"j", b"k"):
+                got = t.first_byte_after(key)
+                if got is not None:
+                    lat.append(got * 1000)
+                t.quiet(0.15)
+        lat.sort()
+        return {"first": len(first), "one_j": len(one), "ten_j": len(ten),
+                "p50_ms": statistics.median(lat),
+                "p99_ms": lat[min(len(lat) - 1, int(len(lat) * 0.99))]}
+    finally:
+        t.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--db")
+    parser.add_argument("--sizes", default="80x24,120x40")
+    parser.add_argument("--repeat", type=int, default=20)
+    args = parser.parse_args()
+    db = args.db
+    if db is None:
+        db = str(Path(tempfile.mkdtemp()) / "bench.db")
+        subprocess.run([sys.executable, "-m", "tuidesk", "demo", "--generate", "2000",
+                        "--db", db], check=True, capture_output=True)
+    print("| size | first screen | single j (0.4 s) | ten j 30 ms apart | key->first byte "
+          "p50 | p99 |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for spec in args.sizes.split(","):
+        cols, rows = (int(x) for x in spec.split("x"))
+        r = measure(db, (cols, rows), args.repeat)
+        print(f"| {spec} | {r['first'] / 1024:.1f} KB | {r['one_j'] / 1024:.1f} KB | "
+              f"{r['ten_j'] / 1024:.1f} KB | {r['p50_ms']:.1f} ms | {r['p99_ms']:.1f} ms |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,166 @@
+"""Provides SgrDiff: what tuidesk writes to the terminal, with every style change sent as a
+difference from the style the terminal already has.
+
+Rich renders each segment as `ESC[0m ESC[<whole style>m text`: a detail pane in one
+background colour repeated `48;5;234` and a reset around every word, and two thirds of the
+bytes a keystroke sent over SSH were such codes. SgrDiff keeps the terminal's current
+attributes and emits, just before the next printed character, only what changes (nothing
+when nothing does). Cursor moves pass through untouched and do not force the pending style
+out. Any code it does not model is passed through as is and forgets what it knew, so the
+next style is sent whole: the screen is never drawn in a wrong style.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+#: SGR sequences; absolute cursor moves; other cursor moves, CR and LF: none of these
+#: print or use the current style.
+_TOKEN = re.compile(r"\x1b\[([0-9;]*)m|\x1b\[(\d+);(\d+)H|\x1b\[[0-9;]*[ABCDGd]|[\r\n]")
+#: Text whose cell width is its length: after it, the cursor's column is known for sure.
+_ASCII = re.compile(r"[\x20-\x7e]*")
+_FLAGS = {1: "bold", 2: "dim", 3: "italic", 4: "underline", 5: "blink", 7: "reverse",
+          8: "conceal", 9: "strike", 53: "overline"}
+_FLAG_CODE = {name: code for code, name in _FLAGS.items()}
+_UNSET = {22: ("bold", "dim"), 23: ("italic",), 24: ("underline",), 25: ("blink",),
+          27: ("reverse",), 28: ("conceal",), 29: ("strike",), 55: ("overline",)}
+
+
+@dataclass(frozen=True)
+class Sgr:
+    flags: frozenset[str] = frozenset()
+    fg: tuple[int, ...] | None = None
+    bg: tuple[int, ...] | None = None
+
+
+DEFAULT = Sgr()
+
+
+def apply(state: Sgr, params: str) -> Sgr | None:
+    """The style after `ESC[<params>m`, or None if it uses a code this does not model."""
+    codes = [int(p) if p else 0 for p in params.split(";")] if params else [0]
+    i = 0
+    while i < len(codes):
+        c = codes[i]
+        if c == 0:
+            state = DEFAULT
+        elif c in _FLAGS:
+            state = replace(state, flags=state.flags | {_FLAGS[c]})
+        elif c in _UNSET:
+            state = replace(state, flags=state.flags - set(_UNSET[c]))
+        elif 30 <= c <= 37 or 90 <= c <= 97:
+            state = replace(state, fg=(c,))
+        elif c == 39:
+            state = replace(state, fg=None)
+        elif 40 <= c <= 47 or 100 <= c <= 107:
+            state = replace(state, bg=(c,))
+        elif c == 49:
+            state = replace(state, bg=None)
+        elif c in (38, 48):
+            if i + 2 < len(codes) and codes[i + 1] == 5:
+                colour: tuple[int, ...] = (c, 5, codes[i + 2])
+                i += 2
+            elif i + 4 < len(codes) and codes[i + 1] == 2:
+                colour = (c, 2, *codes[i + 2:i + 5])
+                i += 4
+            else:
+                return None
+            state = replace(state, fg=colour) if c == 38 else replace(state, bg=colour)
+        else:
+            return None
+        i += 1
+    return state
+
+
+def transition(have: Sgr | None, want: Sgr) -> str:
+    """The shortest simple SGR that turns `have` (None: unknown) into `want`."""
+    if have == want:
+        return ""
+    if want == DEFAULT:
+        return "\x1b[0m"
+    full = _codes(DEFAULT, want, [0])
+    if have is None:
+        return _sgr(full)
+    diff = _codes(have, want, [])
+    return _sgr(diff if len(diff) <= len(full) else full)
+
+
+def _codes(have: Sgr, want: Sgr, codes: list[int]) -> list[int]:
+    gone = have.flags - want.flags
+    flags = set(want.flags - have.flags)
+    for code, names in _UNSET.items():
+        if gone & set(names):
+            codes.append(code)
+            flags |= set(names) & want.flags  # 22 ends bold and dim: put back the one kept
+    codes += sorted(_FLAG_CODE[f] for f in flags)
+    if want.fg != have.fg:
+        codes += want.fg if want.fg is not None else (39,)
+    if want.bg != have.bg:
+        codes += want.bg if want.bg is not None else (49,)
+    return codes
+
+
+def _sgr(codes: list[int]) -> str:
+    return "\x1b[" + ";".join(map(str, codes)) + "m"
+
+
+class SgrDiff:
+    """Wraps a `write(str)`; state persists across writes, as the terminal's does."""
+
+    def __init__(self, write: Callable[[str], None]) -> None:
+        self._write = write
+        self.have: Sgr | None = None
+        """What the terminal has now (None: unknown)."""
+        self.want: Sgr | None = None
+        """What the next printed character must have (None: as the terminal has)."""
+        self.at: tuple[int, int] | None = None
+        """Where the cursor is, when that is certain (1-based row, column)."""
+
+    def _flush(self, out: list[str]) -> None:
+        if self.want is not None:
+            out.append(transition(self.have, self.want))
+            self.have, self.want = self.want, None
+
+    def __call__(self, data: str) -> None:
+        self._write(self.convert(data))
+
+    def convert(self, data: str) -> str:
+        out: list[str] = []
+        pos = 0
+        for m in _TOKEN.finditer(data):
+            if m.start() > pos:
+                self._text(data[pos:m.start()], out)
+            params = m.group(1)
+            if m.group(2) is not None:  # move to (row, col): dropped if the cursor is there
+                target = (int(m.group(2)), int(m.group(3)))
+                if target != self.at:
+                    out.append(m.group(0))
+                    self.at = target
+            elif params is None:  # other moves, CR, LF: print nothing; style stays pending
+                out.append(m.group(0))
+                self.at = None
+            else:
+                base = self.want if self.want is not None else self.have
+                new = apply(base if base is not None else DEFAULT, params) \
+                    if base is not None or params in ("", "0") or params.startswith("0;") \
+                    else None
+                if new is None:  # not modelled: send it as it is, then know nothing
+                    self._flush(out)
+                    out.append(m.group(0))
+                    self.have, self.want = None, None
+                else:
+                    self.want = new
+            pos = m.end()
+        if pos < len(data):
+            self._text(data[pos:], out)
+        return "".join(out)
+
+    def _text(self, text: str, out: list[str]) -> None:
+        self._flush(out)
+        out.append(text)
+        if self.at is not None and _ASCII.fullmatch(text):
+            self.at = (self.at[0], self.at[1] + len(text))
+        else:
+            self.at = None  # wide or zero-width characters, or other controls: unknown
