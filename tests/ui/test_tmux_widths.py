@@ -63,6 +63,20 @@ class Tmux:
         return subprocess.run(["tmux", "-L", self.sock, *args], capture_output=True,
                               text=True, timeout=20).stdout
 
+    def start(self, db: Path, size: tuple[int, int]) -> None:
+        """tuidesk on `db` in a detached tmux window of `size`; returns once rows show."""
+        env = {k: v for k, v in os.environ.items() if k.startswith(("HOME", "XDG", "TUIDESK",
+                                                                   "PATH", "USER"))}
+        cmd = " ".join(["env", "-u", "COLUMNS", "-u", "LINES",
+                        *[f"{k}={v}" for k, v in env.items()], "TERM=xterm-256color",
+                        "LANG=C.UTF-8", sys.executable, "-m", "tuidesk", "--db", str(db)])
+        self("-f", "/dev/null", "new-session", "-d", "-s", "t", "-x", str(size[0]), "-y",
+             str(size[1]), cmd)
+        deadline = time.monotonic() + 20
+        while "user" not in self("capture-pane", "-t", "t", "-p") and \
+                time.monotonic() < deadline:
+            time.sleep(0.2)
+
 
 def _desk(tmp: Path) -> Path:
     db = tmp / "w.db"
@@ -82,19 +96,9 @@ def test_the_divider_stays_in_one_column_and_no_word_doubles(tmp_path: Path,
                                                               size: tuple[int, int]) -> None:
     db = _desk(tmp_path)
     tmux = Tmux()
-    env = {k: v for k, v in os.environ.items() if k.startswith(("HOME", "XDG", "TUIDESK",
-                                                               "PATH", "USER"))}
-    cmd = " ".join(["env", "-u", "COLUMNS", "-u", "LINES",
-                    *[f"{k}={v}" for k, v in env.items()], "TERM=xterm-256color",
-                    "LANG=C.UTF-8", sys.executable, "-m", "tuidesk", "--db", str(db)])
     cols, rows = size
-    tmux("-f", "/dev/null", "new-session", "-d", "-s", "t", "-x", str(cols), "-y", str(rows),
-         cmd)
+    tmux.start(db, size)
     try:
-        deadline = time.monotonic() + 20
-        while "user" not in tmux("capture-pane", "-t", "t", "-p") and \
-                time.monotonic() < deadline:
-            time.sleep(0.2)
         for keys in ([], ["j", "j", "j"], ["j"] * 6, ["G"], ["k", "k"]):
             for key in keys:
                 tmux("send-keys", "-t", "t", key)
@@ -131,18 +135,9 @@ def test_a_zwj_sequence_typed_into_the_composer_is_kept_whole(tmp_path: Path) ->
 
     db = _desk(tmp_path)
     tmux = Tmux()
-    env = {k: v for k, v in os.environ.items() if k.startswith(("HOME", "XDG", "TUIDESK",
-                                                               "PATH", "USER"))}
-    cmd = " ".join(["env", "-u", "COLUMNS", "-u", "LINES",
-                    *[f"{k}={v}" for k, v in env.items()], "TERM=xterm-256color",
-                    "LANG=C.UTF-8", sys.executable, "-m", "tuidesk", "--db", str(db)])
-    tmux("-f", "/dev/null", "new-session", "-d", "-s", "t", "-x", "120", "-y", "40", cmd)
+    tmux.start(db, (120, 40))
     typed = "hi 🙋🏽\u200d♀️ 👩\u200d💻"
     try:
-        deadline = time.monotonic() + 20
-        while "user" not in tmux("capture-pane", "-t", "t", "-p") and \
-                time.monotonic() < deadline:
-            time.sleep(0.2)
         tmux("send-keys", "-t", "t", "r")
         time.sleep(1.0)
         tmux("send-keys", "-t", "t", "-l", typed)
