@@ -82,8 +82,17 @@ class Pty:
         os.close(self.master)
 
 
-def measure(db: str, size: tuple[int, int], repeat: int) -> dict[str, float]:
+#: Keys timed (key byte written -> first byte of the frame): down, page down, view switch.
+KEYS = {"j": [b"j", b"k"], "page down": [b"\x1b[6~", b"\x1b[5~"], "view switch": [b"2", b"1"]}
+
+
+def measure(db: str, size: tuple[int, int], repeat: int, src: str | None = None
+            ) -> dict[str, float]:
     env = os.environ | {"TUIDESK_DB": db, "HOME": tempfile.mkdtemp()}
+    env.pop("COLUMNS", None)
+    env.pop("LINES", None)
+    if src:
+        env["PYTHONPATH"] = src  # another checkout's code (a baseline in the same run)
     t = Pty([sys.executable, "-m", "tuidesk", "--db", db], size, env)
     try:
         first = b""
@@ -98,17 +107,20 @@ def measure(db: str, size: tuple[int, int], repeat: int) -> dict[str, float]:
             ten.extend(t.read_for(0.03))
         ten.extend(t.read_for(0.4))
         t.quiet()
-        lat = []
-        for _ in range(repeat):
-            for key in (b"j", b"k"):
-                got = t.first_byte_after(key)
-                if got is not None:
-                    lat.append(got * 1000)
-                t.quiet(0.15)
-        lat.sort()
-        return {"first": len(first), "one_j": len(one), "ten_j": len(ten),
-                "p50_ms": statistics.median(lat),
-                "p99_ms": lat[min(len(lat) - 1, int(len(lat) * 0.99))]}
+        result: dict[str, float] = {"first": len(first), "one_j": len(one),
+                                    "ten_j": len(ten)}
+        for name, keys in KEYS.items():
+            lat = []
+            for _ in range(repeat):
+                for key in keys:
+                    got = t.first_byte_after(key)
+                    if got is not None:
+                        lat.append(got * 1000)
+                    t.quiet(0.15)
+            lat.sort()
+            result[f"{name} p50"] = statistics.median(lat)
+            result[f"{name} p99"] = lat[min(len(lat) - 1, int(len(lat) * 0.99))]
+        return result
     finally:
         t.close()
 
@@ -118,20 +130,23 @@ def main() -> None:
     parser.add_argument("--db")
     parser.add_argument("--sizes", default="80x24,120x40")
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--src", help="run another checkout's src/ (e.g. the baseline)")
+    parser.add_argument("--label", default="")
     args = parser.parse_args()
     db = args.db
     if db is None:
         db = str(Path(tempfile.mkdtemp()) / "bench.db")
         subprocess.run([sys.executable, "-m", "tuidesk", "demo", "--generate", "2000",
                         "--db", db], check=True, capture_output=True)
-    print("| size | first screen | single j (0.4 s) | ten j 30 ms apart | key->first byte "
-          "p50 | p99 |")
-    print("|---|---:|---:|---:|---:|---:|")
+    print("| run | size | first screen | single j | ten j 30 ms apart | j p50 / p99 | "
+          "page down p50 / p99 | view switch p50 / p99 |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
     for spec in args.sizes.split(","):
         cols, rows = (int(x) for x in spec.split("x"))
-        r = measure(db, (cols, rows), args.repeat)
-        print(f"| {spec} | {r['first'] / 1024:.1f} KB | {r['one_j'] / 1024:.1f} KB | "
-              f"{r['ten_j'] / 1024:.1f} KB | {r['p50_ms']:.1f} ms | {r['p99_ms']:.1f} ms |")
+        r = measure(db, (cols, rows), args.repeat, args.src)
+        lat = " | ".join(f"{r[k + ' p50']:.1f} / {r[k + ' p99']:.1f} ms" for k in KEYS)
+        print(f"| {args.label} | {spec} | {r['first'] / 1024:.1f} KB | "
+              f"{r['one_j'] / 1024:.1f} KB | {r['ten_j'] / 1024:.1f} KB | {lat} |")
 
 
 if __name__ == "__main__":

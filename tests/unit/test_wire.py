@@ -34,7 +34,8 @@ MOVES = st.builds(lambda r, c: f"\x1b[{r};{c}H", st.integers(1, ROWS), st.intege
 ADJACENT = st.builds(
     lambda r, c, text, style, off: (f"\x1b[{r};{c}H{text}\x1b[{style}m"
                                     f"\x1b[{r};{c + len(text) + off}Hx"),
-    st.integers(1, ROWS), st.integers(1, 20), st.sampled_from(["ab", "a b", "", "é", "漢"]),
+    st.integers(1, ROWS), st.integers(1, 20),
+    st.sampled_from(["ab", "a b", "", "é", "漢", "│", "─▁", "│ ", "👍🏽"]),
     STYLES, st.integers(-1, 1))
 PIECES = st.one_of(STYLES.map(lambda s: f"\x1b[{s}m"), TEXT, MOVES, st.just("\r\n"), ADJACENT)
 

@@ -19,8 +19,9 @@ from dataclasses import dataclass, replace
 #: SGR sequences; absolute cursor moves; other cursor moves, CR and LF: none of these
 #: print or use the current style.
 _TOKEN = re.compile(r"\x1b\[([0-9;]*)m|\x1b\[(\d+);(\d+)H|\x1b\[[0-9;]*[ABCDGd]|[\r\n]")
-#: Text whose cell width is its length: after it, the cursor's column is known for sure.
-_ASCII = re.compile(r"[\x20-\x7e]*")
+#: Text whose cell width is its length in every terminal (ASCII, box drawing and block
+#: elements, one cell each): after it, the cursor's column is known for sure.
+_ASCII = re.compile(r"[\x20-\x7e\u2500-\u259f]*")
 _FLAGS = {1: "bold", 2: "dim", 3: "italic", 4: "underline", 5: "blink", 7: "reverse",
           8: "conceal", 9: "strike", 53: "overline"}
 _FLAG_CODE = {name: code for code, name in _FLAGS.items()}
