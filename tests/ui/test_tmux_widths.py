@@ -120,7 +120,7 @@ def test_the_divider_stays_in_one_column_and_no_word_doubles(tmp_path: Path,
                 assert word[0] + word not in text, (keys, word, text)  # drawn twice
             for line in body:
                 assert not re.search(r"(\w)\1\1|ttwitter|dudue|nnew|eew", line), line
-                row = re.match(r".*(new|open|pend…|pending)\s+(-|tester)\s+\d+[smhdw] ",
+                row = re.match(r".*(new|open|wait|pending)\s+(-|tester)\s+\d+[smhdw] ",
                                line.split("│")[0].rstrip(SCROLLBAR) + " ")
                 if "user" in line.split("│")[0] and line in queue:
                     assert row, ("queue row lost its tail", line)

@@ -31,6 +31,9 @@ from tuidesk.ui.text import fit
 
 NET = {"mastodon": "MA", "bluesky": "BS", "twitter": "TW"}
 MARK = {1: "!", 2: "↑", 3: " ", 4: "↓"}
+#: Statuses in five cells (narrow queues): whole words, as the views are named.
+SHORT_STATUS = {"pending": "wait", "escalated": "escal", "snoozed": "snooz",
+                "resolved": "done"}
 
 
 class RowSource(Protocol):
@@ -55,7 +58,8 @@ def columns(width: int) -> tuple[int, int, int, int]:
 def header_text(width: int) -> str:
     who, preview, status, assignee = columns(width)
     return (" " + "DUE".rjust(9) + " " + "NW" + " " + fit("CUSTOMER", who) + " "
-            + fit("LATEST MESSAGE", preview) + " " + fit("STATUS", status) + " "
+            + fit("LATEST MESSAGE", preview) + " " + fit("STATUS" if status >= 9 else "STATE",
+                                                         status) + " "
             + fit("AGENT", assignee) + " " + "AGE".rjust(4))
 
 
@@ -247,7 +251,8 @@ class QueueList(Guarded, ScrollView, can_focus=True):
             # A refused reply is work to do: a word, not only a colour (NO_COLOR, 80x24).
             Segment(fit("✗refused" if status_w >= 9 else "✗fail", status_w) + " ",
                     style + comp("queue-list--overdue")) if row.reply_failed
-            else Segment(fit(row.status, status_w) + " ", dim),
+            else Segment(fit(row.status if status_w >= 9 else
+                             SHORT_STATUS.get(row.status, row.status), status_w) + " ", dim),
             Segment(fit(clean_line(row.assignee or "-"), agent_w) + " ", dim),
             Segment(age.rjust(4), dim),
         ]
