@@ -273,6 +273,10 @@ def load_settings(path: Path | None = None, agent: str | None = None) -> Setting
         targets = tuple(EscalationTarget(name=t.name, holding_reply=t.holding_reply,
                                          webhook=t.webhook or "", headers=dict(t.headers),
                                          body=t.body) for t in cfg.escalation)
+    names = [t.name for t in targets]
+    if cfg.sla.breach_escalate is not None and cfg.sla.breach_escalate not in names:
+        raise ConfigError(f"{path}: sla.breach_escalate: no escalation target "
+                          f"{cfg.sla.breach_escalate!r} (use one of {', '.join(names)})")
     return Settings(
         supervisors=tuple(cfg.supervisors), vip=tuple(cfg.vip),
         followup_days=cfg.followup_days,

@@ -161,3 +161,14 @@ def test_session_files_and_their_folder_are_private() -> None:
     write_private(session_file("acme-bluesky"), "{}")
     assert stat.S_IMODE(session_file("acme-bluesky").stat().st_mode) == 0o600
     assert stat.S_IMODE(session_file("acme-bluesky").parent.stat().st_mode) == 0o700
+
+
+def test_breach_escalate_must_name_a_target(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text('[sla]\nbreach_after = 30\nbreach_escalate = "tier 9"\n')
+    with pytest.raises(ConfigError, match=r"c.toml: sla.breach_escalate: no escalation target "
+                                          r"'tier 9' \(use one of"):
+        load_settings(path)
+    path.write_text('[sla]\nbreach_after = 30\nbreach_escalate = "tier 2"\n')
+    settings = load_settings(path)
+    assert (settings.breach_after, settings.breach_escalate) == (1800, "tier 2")
