@@ -242,7 +242,7 @@ async def test_direct_messages_in_and_out_follow_the_chat_lexicons() -> None:
     dm = next(m for m in result.messages if m.visibility == "direct")
     assert (dm.text, dm.customer, dm.author, dm.direction) == (
         "my account number is 1234", "customer.test", "customer.test", "in")
-    assert dm.thread_key == "chat:c1" and c.warnings == []
+    assert dm.thread_key == "chat:c1" and result.warnings == ()
     # Nothing new: the chat cursor moved on.
     again = await c.fetch(result.cursor)
     assert not [m for m in again.messages if m.visibility == "direct"]
@@ -265,7 +265,7 @@ async def test_an_app_password_without_dm_access_says_so() -> None:
     c = connector(chat)
     result = await c.fetch(None)
     assert result.messages  # mentions still come in
-    assert c.warnings and "no access to direct messages" in c.warnings[0]
+    assert result.warnings and "no access to direct messages" in result.warnings[0]
     with pytest.raises(RemoteError, match="Allow access to your direct messages"):
         await c.post(_delivery(visibility="direct"))
     assert [r.url.path for r in chat.calls].count("/xrpc/com.atproto.server.createSession") == 1

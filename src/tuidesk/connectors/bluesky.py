@@ -112,8 +112,6 @@ class BlueskyConnector:
         self.auth = BlueskySession(account, client, self.base, clock)
         self.chat = BlueskyChat(self)
         self._profiles: dict[str, tuple[int | None, float]] = {}
-        self.warnings: list[str] = []
-        """What went wrong without failing the sync (DMs unavailable, say)."""
 
     @property
     def logins(self) -> int:
@@ -206,7 +204,6 @@ class BlueskyConnector:
         without the chat service) are a warning, not a failed sync.
         """
         state = FetchState.parse(cursor)
-        self.warnings = []
         notes: list[dict[str, Any]] = []
         stop = None if state.newest is None else state.newest - OVERLAP
         resume, budget, reached = await self._notification_pages(None, stop, MAX_PAGES, notes)
@@ -228,15 +225,16 @@ class BlueskyConnector:
                     if n.get("reason") in REASONS and isinstance(n.get("record"), dict)
                     and n.get("uri")]
         newest = max([state.newest or 0, *(_epoch(n.get("indexedAt")) for n in notes)]) or None
-        chat_cursor = state.chat
+        chat_cursor, warnings = state.chat, []
         try:
             dms, chat_cursor = await self.chat.fetch(state.chat)
             messages += dms
         except RemoteError as exc:
-            self.warnings.append(f"DMs not read: {exc.msg}")
+            warnings.append(f"DMs not read: {exc.msg}")
         messages = await self._with_followers(messages)
         return FetchResult(messages=messages, cursor=FetchState(
-            newest=newest, floor=floor, resume=gap, chat=chat_cursor).dump())
+            newest=newest, floor=floor, resume=gap, chat=chat_cursor).dump(),
+            warnings=tuple(warnings))
 
     async def _with_followers(self, messages: list[MessageIn]) -> list[MessageIn]:
         """Fill in customers' follower counts (getProfiles, 25 at a time, cached a day)."""

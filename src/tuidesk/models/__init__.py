@@ -336,6 +336,8 @@ class FetchResult:
     messages: list[MessageIn]
     cursor: str | None
     """Opaque position to resume from next time (None: keep the old one)."""
+    warnings: tuple[str, ...] = ()
+    """What could not be read without failing the sync (a channel's DMs, say)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -97,7 +97,7 @@ class SyncService:
             for term, cursor in keyword_cursors.items():
                 self.store.channels.set_keyword_cursor(name, term, cursor)
         report.fetched[name] = imported
-        for warning in getattr(connector, "warnings", []):
+        for warning in result.warnings:
             report.warnings[name] = warning
 
     def _connector_for(self, d: Delivery) -> Connector | None:
