@@ -409,3 +409,33 @@ async def test_busy_database_is_a_message_not_a_crash(app: TuideskApp,
     finally:
         blocker.execute("ROLLBACK")
         blocker.close()
+
+
+async def test_view_switch_redraws_the_queue_without_a_layout_pass(
+        app: TuideskApp, demo_services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Switching views repaints the queue's rows and bars only; the detail pane (and the
+    footer, when actions turn on or off) follow once the cursor rests. A layout pass here
+    rewrote the whole screen on every view switch (~30 ms and every row's bytes at 120x40)."""
+    from textual.widget import Widget
+
+    asked: list[str] = []
+    real = Widget.refresh
+
+    def refresh(self, *args, layout: bool = False, **kwargs):  # type: ignore[no-untyped-def]
+        if layout:
+            asked.append(type(self).__name__)
+        return real(self, *args, layout=layout, **kwargs)
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = queue_screen(app)
+        monkeypatch.setattr(Widget, "refresh", refresh)
+        for view in ("all", "inbox", "resolved", "mine", "escalated", "inbox"):
+            screen.action_view(view)  # what the key does, synchronously
+            assert asked == [], f"switching to {view}: layout asked by {asked}"
+            await settle(pilot)  # the detail pane may lay out once the cursor rests
+            asked.clear()
+            expected = demo_services.inbox.page(view, None, 1)
+            assert (screen.selected.id if screen.selected else None) == (
+                expected[0].id if expected else None)
+            assert screen.query_one(QueueList).cursor == 0

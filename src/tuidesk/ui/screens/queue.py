@@ -39,10 +39,11 @@ class QueueScreen(Guarded, ConversationActions, Screen[None]):
     """The highlighted conversation; actions are disabled while it is None."""
 
     def watch_selected(self, old: ConversationRow | None, new: ConversationRow | None) -> None:
-        # Refreshing bindings recomposes the footer: only do it when actions become
-        # enabled or disabled, not on every cursor move (that cost ~20 ms per key).
+        # Refreshing bindings recomposes the footer and lays out the screen (~100 ms at
+        # 120x40): only when actions become enabled or disabled, and with the detail pane
+        # once the cursor rests, so the rows go out first. Keys check `check_action` anyway.
         if (old is None) != (new is None):
-            self.refresh_bindings()
+            self._bindings_stale = True
 
     def __init__(self, services: Services) -> None:
         super().__init__()
@@ -56,6 +57,7 @@ class QueueScreen(Guarded, ConversationActions, Screen[None]):
         self._data_version = -1
         self._wake_tick = 0
         self._detail_timer: Timer | None = None
+        self._bindings_stale = False
         self.activity = "viewing"
         """What I am doing on the selected conversation: 'viewing' or 'drafting'."""
         self._selected_at = 0
@@ -87,12 +89,22 @@ class QueueScreen(Guarded, ConversationActions, Screen[None]):
 
     # -- display ---------------------------------------------------------------------------
 
-    def _show_window(self, cursor: int = 0) -> None:
+    def _show_window(self, cursor: int = 0, detail_now: bool = True) -> None:
         queue = self.query_one(QueueList)
         queue.set_source(self.window, cursor)
         self._update_bar()
         self.selected = queue.current
-        self._show_detail()
+        if detail_now:
+            self._show_detail()
+        else:
+            self._detail_soon()
+
+    def _detail_soon(self) -> None:
+        """Draw the detail pane once the cursor rests: the rows go out first (a long history
+        costs a few frames to lay out), as mail clients do while keys repeat."""
+        if self._detail_timer is not None:
+            self._detail_timer.stop()
+        self._detail_timer = self.set_timer(DETAIL_DELAY, self._show_detail)
 
     def _update_bar(self) -> None:
         self._shown_count = window_count(self.window)
@@ -101,12 +113,16 @@ class QueueScreen(Guarded, ConversationActions, Screen[None]):
                                      self.services.channel_health(), self.inbox.clock(),
                                      self.size.width)
         width = self.query_one(QueueList).scrollable_content_region.width or self.size.width
-        self.query_one("#queue-header", Static).update(header_text(width))
+        header = self.query_one("#queue-header", Static)
+        header.update(header_text(width), layout=False)  # one row: no layout pass
 
     def _show_detail(self) -> None:
         if self._detail_timer is not None:
             self._detail_timer.stop()
             self._detail_timer = None
+        if self._bindings_stale:
+            self._bindings_stale = False
+            self.refresh_bindings()
         row = self.selected
         conv = self.inbox.conversation(row.id) if row is not None else None
         viewers = self.inbox.presence(row.id) if row is not None else ""
@@ -127,11 +143,7 @@ class QueueScreen(Guarded, ConversationActions, Screen[None]):
             self._update_bar()  # more search results arrived as the cursor went down
         if event.row != self.selected:
             self.selected = event.row
-            # Laying out a long history costs a few frames: while keys repeat, move the
-            # cursor at once and draw the detail when it rests (as mail clients do).
-            if self._detail_timer is not None:
-                self._detail_timer.stop()
-            self._detail_timer = self.set_timer(DETAIL_DELAY, self._show_detail)
+            self._detail_soon()
 
     @on(QueueList.Resized)
     def _rows_resized(self) -> None:
@@ -202,7 +214,7 @@ class QueueScreen(Guarded, ConversationActions, Screen[None]):
         self.search_text = None
         self.query_one("#search-box").display = False
         self.window = QueueWindow(self.inbox, view)
-        self._show_window()
+        self._show_window(detail_now=False)
         self.query_one(QueueList).focus()
 
     def select_conversation(self, conversation_id: int) -> bool:

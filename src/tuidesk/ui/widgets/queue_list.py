@@ -125,9 +125,29 @@ class QueueList(Guarded, ScrollView, can_focus=True):
     def set_source(self, source: RowSource, cursor: int = 0) -> None:
         """Show another view (or search results); keeps the cursor in range."""
         self.source = source
-        self.virtual_size = Size(self.size.width, source.total)
+        self._set_virtual_height(source.total)
         self.cursor = max(0, min(cursor, source.total - 1))
         self.refresh()
+
+    def _set_virtual_height(self, total: int) -> None:
+        """Set the virtual size without a layout pass unless the scrollbar comes or goes.
+
+        `virtual_size` is a layout reactive: every view switch laid out and repainted the
+        whole screen (~30 ms and every row's bytes at 120x40) although only this widget's
+        rows and scrollbar thumb change.
+        """
+        new = Size(self.size.width, total)
+        old = self.virtual_size
+        height = self.scrollable_content_region.height
+        if new == old:
+            return
+        scrollbar_fixed = self.styles.overflow_y == "scroll"
+        if not self.is_mounted or not height or (
+                not scrollbar_fixed and (old.height > height) != (total > height)):
+            self.virtual_size = new
+            return
+        self.set_reactive(QueueList.virtual_size, new)
+        self._scroll_update(new)  # the scrollbar's thumb and the scroll limits
 
     @property
     def current(self) -> ConversationRow | None:

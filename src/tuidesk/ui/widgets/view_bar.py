@@ -45,7 +45,9 @@ class ViewBar(Guarded, Static):
                     parts.append((label, "$text-muted"))
         parts += [("  │ ", "$text-muted"), safe_line(agent, "bold")]
         parts += _outbox(outbox) + _sync(health, now, width)
-        self.update(join(*parts))  # type: ignore[arg-type]
+        # One row by the stylesheet (height: 1): its size never changes, so no layout pass
+        # (a layout repaints the whole screen: ~30 ms and every row's bytes per view switch).
+        self.update(join(*parts), layout=False)  # type: ignore[arg-type]
 
 
 def _outbox(counts: dict[str, int]) -> list[Part]:
