@@ -18,7 +18,7 @@ from tuidesk import __version__
 from tuidesk.cli_actions import ACTIONS
 from tuidesk.cli_output import err, out, out_json
 from tuidesk.config import Settings, load_settings
-from tuidesk.errors import TuideskError
+from tuidesk.errors import StoreError, TuideskError
 from tuidesk.models import VIEW_TITLES, ImportReport, View
 from tuidesk.paths import default_db_path, demo_db_path
 from tuidesk.services import Services, open_services
@@ -30,6 +30,9 @@ if TYPE_CHECKING:
     from tuidesk.ui.app import TuideskApp
 
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, EXIT_ERROR = 0, 1, 2, 3
+#: Commands that may start a new database; every other one refuses a path that does not
+#: exist (exit 3) instead of creating an empty desk at a mistyped path.
+CREATES_DATABASE = {None, "import", "sync", "worker"}
 
 
 def make_app(services: Services) -> TuideskApp:
@@ -154,7 +157,8 @@ def cmd_import(args: argparse.Namespace, services: Services) -> int:
     for line, reason in report.errors:
         err(f"{args.file}:{line}: {reason}")
     out(f"imported {report.imported}, skipped {report.skipped} (already stored), "
-          f"failed {report.failed}; {report.conversations} conversations; "
+          f"repaired {report.repaired}, failed {report.failed}; "
+          f"{report.conversations} conversations; "
           f"{report.rows_per_s:,.0f} rows/s")
     return EXIT_PARTIAL if report.failed else EXIT_OK
 
@@ -246,7 +250,15 @@ def main(argv: Sequence[str] | None = None, clock: Clock = system_clock) -> int:
                 from tuidesk.cli_net import network_parts
 
                 parts = network_parts(clock)
-            services = open_services(args.db or default_db_path(), settings, clock, **parts)
+            db = Path(args.db) if args.db else default_db_path()
+            creates = command in CREATES_DATABASE or (
+                command == "saved-reply" and args.saved_command == "add")  # setting up a desk
+            if not creates and not db.exists():
+                # A mistyped team path must not open (and create) an empty desk.
+                raise StoreError(f"{db} does not exist (check --db or TUIDESK_DB). The app, "
+                                 "`tuidesk import` or `tuidesk sync` create a new one.",
+                                 title="No database")
+            services = open_services(db, settings, clock, **parts)
         try:
             if command == "sync":
                 from tuidesk.cli_net import cmd_sync

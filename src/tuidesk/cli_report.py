@@ -46,6 +46,10 @@ def cmd_report(args: argparse.Namespace, services: Services) -> int:
                  for a in report.agents]
         out_csv(rows)
         return 0
+    if not report.backlog:
+        out("No conversations yet: `tuidesk import FILE` or `tuidesk account add` brings "
+            "some in (`tuidesk demo` shows the desk on sample data).")
+        return 0
     out(f"Backlog: {', '.join(f'{k} {v}' for k, v in sorted(report.backlog.items()))}; "
           f"overdue now {report.overdue_now}")
     if report.oldest_waiting:
@@ -60,6 +64,8 @@ def cmd_report(args: argparse.Namespace, services: Services) -> int:
     for b in report.brands:
         out(f"  {clean_line(b.brand)[:17]:17} {b.conversations:>13,} "
               f"{b.answered:>9,} {_dur(b.median_s):>7} {_dur(b.p90_s):>6}")
+    if not report.brands:
+        out("  (no brand has conversations in this period)")
     s, c = report.sentiment, report.conversions
     out(f"\nSentiment (inbound): negative {s['negative']}, neutral {s['neutral']}, "
           f"positive {s['positive']}")

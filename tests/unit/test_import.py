@@ -14,7 +14,9 @@ import pytest
 
 from support import shared_file, union_find
 from tuidesk.cli import main
-from tuidesk.services import Services
+from tuidesk.config import Settings
+from tuidesk.services import Services, open_services
+from tuidesk.services.parsers import TWCS_COLUMNS as TWCS_HEADER
 
 TWCS_FILES = ["twcs_head5000_pandas.csv", "twcs_random5000.csv", "twcs_kaggle_sample93.csv"]
 
@@ -54,11 +56,58 @@ def test_twcs_import_is_complete_and_idempotent(services: Services, name: str) -
     assert services.inbox.stats()["messages"] == len(ids)
 
 
-def test_twcs_pandas_export_reports_the_broken_record_by_line(services: Services) -> None:
-    report = services.ingest.import_file(str(shared_file("twcs_head5000_pandas.csv")))
-    assert (2589, "repaired: bare CR inside a field replaced by a space") in report.errors
-    conv = services.inbox.search("just love the start of email")
-    assert len(conv) == 1
+def test_twcs_pandas_export_reports_the_broken_record_by_line(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """head5000 line 2589: a bare CR in an unquoted field breaks the record; it is repaired
+    (a space), reported by line, and counted in the summary."""
+    path = shared_file("twcs_head5000_pandas.csv")
+    assert main(["import", str(path), "--db", str(tmp_path / "h.db")]) == 0
+    out = capsys.readouterr()
+    assert f"{path}:2589: repaired: bare CR outside quotes replaced by a space" in out.err
+    assert "imported 5000, skipped 0 (already stored), repaired 1, failed 0" in out.out
+    services = open_services(str(tmp_path / "h.db"), Settings(agent="t"))
+    try:
+        found = services.inbox.search("just love the start of email")
+        assert len(found) == 1
+        assert "@AskPayPal   I just love" in found[0].preview
+    finally:
+        services.close()
+
+
+def test_a_cr_inside_a_quoted_field_is_valid_csv_and_kept(services: Services) -> None:
+    """random5000 line 5202 (tweet 1661315): CRs inside a quoted field are valid CSV: the
+    text is stored as written and the line is not reported as repaired."""
+    report = services.ingest.import_file(str(shared_file("twcs_random5000.csv")))
+    assert not [e for e in report.errors if e[0] == 5202]
+    assert report.repaired == 0 and report.failed == 0
+    found = services.inbox.search("crochet")
+    assert len(found) == 1
+    assert "crochet.\r\rI love those random" in found[0].preview
+
+
+def test_quotes_and_crs_in_every_position(tmp_path: Path) -> None:
+    """The quote state follows csv's rules across lines: a quoted field spanning lines keeps
+    its CRs; a quote inside an unquoted field is a character; a CR after a closed quoted
+    field is bare."""
+    head = ",".join(TWCS_HEADER) + "\r\n"
+    rows = [
+        '1,alice,True,Tue Oct 31 22:10:47 +0000 2017,"two\rlines\r\nand ""quoted"" more",,\r\n',
+        '2,bob,True,Tue Oct 31 22:11:47 +0000 2017,say "hi\r now,,\r\n',
+        '3,carol,True,Tue Oct 31 22:12:47 +0000 2017,"ok"\r,,\r\n',
+    ]
+    path = tmp_path / "q.csv"
+    path.write_bytes((head + "".join(rows)).encode())
+    services = open_services(str(tmp_path / "q.db"), Settings(agent="t"))
+    try:
+        report = services.ingest.import_file(str(path))
+        assert report.imported == 3, report.errors
+        # alice's record is lines 2-3 and needs no repair; bob's and carol's CRs are bare.
+        assert sorted(line for line, r in report.errors if r.startswith("repaired")) == [4, 5]
+        texts = {r.customer: r.preview for r in services.inbox.page("all", None, 10)}
+        assert texts["alice"] == 'two\rlines\nand "quoted" more'
+        assert texts["bob"] == 'say "hi  now'
+    finally:
+        services.close()
 
 
 def test_list_json_counts_match_csv(services: Services, capsys: pytest.CaptureFixture[str],
@@ -107,7 +156,7 @@ def test_cli_import_exit_code_and_messages(tmp_path: Path, capsys: pytest.Captur
     assert main(["import", str(path), "--db", str(tmp_path / "x.db")]) == 1
     out = capsys.readouterr()
     assert f"{path}:5: inbound" in out.err
-    assert "imported 4, skipped 0 (already stored), failed 4" in out.out
+    assert "imported 4, skipped 0 (already stored), repaired 0, failed 4" in out.out
 
 
 def test_import_missing_file_is_a_clear_error(tmp_path: Path,

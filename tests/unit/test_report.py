@@ -6,64 +6,42 @@ import csv
 import io
 import json
 import statistics
-from collections import defaultdict
-from datetime import datetime
 from pathlib import Path
 
 import pytest
 
-from support import NOW, shared_file, union_find
+from support import NOW, shared_file
 from tuidesk.cli import main
-from tuidesk.services import Services
+from tuidesk.config import Settings
+from tuidesk.services import Services, open_services
 from tuidesk.services.insight import parse_since
 
 
-def csv_first_response_by_brand(path: Path) -> dict[str, list[int]]:
-    """Per brand, the first-response time of each answered conversation, from the CSV alone.
-
-    Conversation = connected component of in_response_to links; its first response = the
-    first brand tweet at or after the customer's first tweet; its brand = the author of its
-    earliest brand tweet.
-    """
-    raw = path.read_bytes().decode("utf-8").replace("\r\n", "\n").replace("\r", " ")
-    parent, find = union_find()
-
-    tweets = []
-    for row in csv.DictReader(io.StringIO(raw)):
-        tid = str(int(float(row["tweet_id"])))
-        when = int(datetime.strptime(row["created_at"], "%a %b %d %H:%M:%S %z %Y")
-                   .timestamp())
-        tweets.append((tid, row["author_id"], row["inbound"] == "True", when))
-        find(tid)
-        if row["in_response_to_tweet_id"]:
-            parent[find(tid)] = find(str(int(float(row["in_response_to_tweet_id"]))))
-    threads: dict[str, list[tuple[str, str, bool, int]]] = defaultdict(list)
-    for t in tweets:
-        threads[find(t[0])].append(t)
-    out: dict[str, list[int]] = defaultdict(list)
-    for items in threads.values():
-        ins = [t[3] for t in items if t[2]]
-        outs = sorted((t[3], t[0], t[1]) for t in items if not t[2])
-        if not ins or not outs:
-            continue
-        replies = [when for when, _, _ in outs if when >= min(ins)]
-        if replies:
-            out[outs[0][2]].append(min(replies) - min(ins))
-    return out
+def test_report_since_all_has_an_all_time_window(tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """2017 data shows nothing in today/7d/30d: `--since all` adds the all-time window."""
+    db = str(tmp_path / "r.db")
+    main(["import", str(shared_file("twcs_head5000_pandas.csv")), "--db", db, "--quiet"])
+    capsys.readouterr()
+    assert main(["report", "--db", db, "--since", "all"]) == 0
+    text = capsys.readouterr().out
+    line = next(x for x in text.splitlines() if x.strip().startswith("all time"))
+    assert line.split()[2:4] == ["1,311", "1,311"]
+    assert main(["report", "--db", db, "--since", "all", "--format", "json"]) == 0
+    windows = json.loads(capsys.readouterr().out)["windows"]
+    assert [w["label"] for w in windows] == ["today", "7 days", "30 days", "all time"]
+    assert (windows[-1]["median_s"], windows[-1]["p90_s"]) == (813, 32906)
 
 
-def test_report_per_brand_matches_the_csv(services: Services) -> None:
-    path = shared_file("twcs_head5000_pandas.csv")
-    services.ingest.import_file(str(path))
-    expected = csv_first_response_by_brand(path)
-    report = services.insight.report(since=None)
-    got = {b.brand: b for b in report.brands}
-    assert {b for b, v in got.items() if v.answered} == set(expected)
-    for brand, times in expected.items():
-        assert got[brand].answered == len(times), brand
-        assert got[brand].median_s == pytest.approx(statistics.median(times)), brand
-        p90 = sorted(times)[max(0, -(-9 * len(times) // 10) - 1)]
-        assert got[brand].p90_s == p90, brand
+def test_report_on_an_empty_database_reads_well(tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "empty.db"
+    services = open_services(str(db), Settings(agent="t"))
+    services.close()
+    assert main(["report", "--db", str(db)]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("No conversations yet: `tuidesk import FILE`")
+    assert "Backlog: ;" not in text
 
 
 def test_report_cli_formats(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import NamedTuple
 
@@ -82,6 +82,11 @@ SEVERITY: dict[str, int] = {"low": 1, "medium": 2, "high": 3}
 SEVERITY_NAMES: dict[int, str] = {v: k for k, v in SEVERITY.items()}
 
 
+#: The brand of a conversation no brand answered and that mentions no known brand. It is
+#: not a brand: reports leave it out of the per-brand figures.
+UNKNOWN_BRAND = "unknown"
+
+
 @dataclass(frozen=True, slots=True)
 class MessageIn:
     """A normalised message from any source (importer, connector, demo generator)."""
@@ -113,6 +118,9 @@ class MessageIn:
     """The keyword rule that found this post (it did not mention the brand)."""
     keyword_severity: int = 0
     """0 none, 1 low, 2 medium, 3 high."""
+    responses: tuple[str, ...] = ()
+    """Remote ids of the messages that answer this one, where the source lists them (TWCS
+    `response_tweet_id`): they join a reply chain whose middle message is missing."""
 
 
 class NewConversation(NamedTuple):
@@ -148,24 +156,6 @@ class NewConversation(NamedTuple):
     first_sentiment: float | None
     first_reply_at: int | None
     first_due_at: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class ImportReport:
-    imported: int = 0
-    """Messages newly stored."""
-    skipped: int = 0
-    """Messages already in the database (idempotent re-import)."""
-    failed: int = 0
-    errors: list[tuple[int, str]] = field(default_factory=list)
-    """(line number, reason) for each row that could not be imported."""
-    conversations: int = 0
-    seconds: float = 0.0
-
-    @property
-    def rows_per_s(self) -> float:
-        total = self.imported + self.skipped
-        return total / self.seconds if self.seconds > 0 else 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -393,3 +383,6 @@ class WebhookItem:
     created_at: int
     idempotency_key: str = ""
     """Sent as the Idempotency-Key header on every attempt of this delivery."""
+
+
+from tuidesk.models.imports import ImportReport as ImportReport  # noqa: E402  (re-export)

@@ -12,6 +12,7 @@ from tuidesk.models import KeywordRule
 from tuidesk.services.audit import SYSTEM
 from tuidesk.services.clock import Clock, system_clock
 from tuidesk.services.clocks import ClockService
+from tuidesk.services.config_effects import apply_config
 from tuidesk.services.escalation import EscalationService
 from tuidesk.services.health import ChannelHealth, channel_health
 from tuidesk.services.inbox import InboxService
@@ -108,10 +109,8 @@ def open_services(
     sla = sla_from(settings)
     inbox = InboxService(store, settings.agent, sla, clock, settings.supervisors,
                          settings.followup_days, settings.escalation_targets)
-    if settings.vip:
-        with store.write():
-            store.conversations.set_vip(list(settings.vip))
     ingest = IngestService(store, sla, clock, vip=frozenset(settings.vip))
+    apply_config(store, ingest, settings.vip, repr(sla))
     sync = SyncService(store, ingest, connectors, rules, clock,
                        stale_after=settings.sending_stale_after, webhooks=webhooks) \
         if connectors or webhooks else None

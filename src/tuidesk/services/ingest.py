@@ -13,7 +13,14 @@ from dataclasses import replace
 from typing import IO, Any
 
 from tuidesk.errors import ImportFailed
-from tuidesk.models import ImportReport, MessageIn, NewConversation, StateInputs, Visibility
+from tuidesk.models import (
+    UNKNOWN_BRAND,
+    ImportReport,
+    MessageIn,
+    NewConversation,
+    StateInputs,
+    Visibility,
+)
 from tuidesk.services.clock import Clock, system_clock
 from tuidesk.services.parsers import (
     MAX_FOLLOWERS,
@@ -168,8 +175,7 @@ class IngestService:
         started = time.perf_counter()
         resolved = resolve_threads(messages, self.store.imports.thread_key_of)
         if twcs:
-            resolved = assign_parties(resolved, {m.author for m in resolved
-                                                 if m.direction == "out"})
+            resolved = assign_parties(resolved, self._known_brands(resolved))
         groups: dict[tuple[str, str], list[int]] = {}
         for i, m in enumerate(resolved):
             groups.setdefault((m.network, m.thread_key or m.remote_id), []).append(i)
@@ -204,6 +210,13 @@ class IngestService:
                             conversations=len(conversations),
                             seconds=time.perf_counter() - started)
 
+    def _known_brands(self, messages: Sequence[MessageIn]) -> set[str]:
+        """The accounts that answer: authors of outbound messages here, and the brands
+        already stored (configured accounts and earlier imports)."""
+        brands = {m.author for m in messages if m.direction == "out"}
+        brands.update(h for h in self.store.imports.brand_handles() if h != UNKNOWN_BRAND)
+        return brands
+
     def _log_import(self, agent: str, path: str, report: ImportReport, failed: int) -> None:
         with self.store.write():
             self.store.audit.add_event(agent, "import", None, None, None, self.clock(), {
@@ -235,9 +248,8 @@ class IngestService:
             before_id = store.imports.max_message_id()
             msgs = resolve_threads(messages, store.imports.thread_key_of)
             if twcs:
-                brands = {m.author for m in msgs if m.direction == "out"}
-                msgs = assign_parties(msgs, brands)
-            brand_ids = {(m.network, m.brand or "unknown"): 0 for m in msgs}
+                msgs = assign_parties(msgs, self._known_brands(msgs))
+            brand_ids = {(m.network, m.brand or UNKNOWN_BRAND): 0 for m in msgs}
             for key in brand_ids:
                 brand_ids[key] = store.imports.brand_id(*key)
             people: dict[tuple[str, str], list[Any]] = {}
@@ -268,7 +280,10 @@ class IngestService:
             threads: dict[tuple[str, str], tuple[Any, ...]] = {}
             for key, group in groups.items():
                 m = group[0]
-                threads[key] = (key[0], key[1], brand_ids[(m.network, m.brand or "unknown")],
+                # The conversation's brand is its inbound messages' (the thread's brand); an
+                # outbound message carries the brand that wrote it, which may be another.
+                m = next((x for x in group if x.direction == "in"), m)
+                threads[key] = (key[0], key[1], brand_ids[(m.network, m.brand or UNKNOWN_BRAND)],
                                 customer_ids.get((m.network, m.customer)),
                                 Visibility.DIRECT if m.visibility == Visibility.DIRECT
                                 else Visibility.PUBLIC,
@@ -279,7 +294,7 @@ class IngestService:
             if fresh:
                 # New conversations are inserted once, with their final derived state: no
                 # second pass of aggregate queries and indexed updates for them.
-                conv_ids.update(self._insert_new(fresh, threads, groups, people))
+                conv_ids.update(self._insert_new(fresh, threads, groups, people, brand_ids))
             for key, group in groups.items():
                 for m in group:
                     if m.keyword:
@@ -290,7 +305,7 @@ class IngestService:
                 imported += store.imports.insert_messages(
                     (m, conv_ids[(m.network, m.thread_key or m.remote_id)],
                      customer_ids.get((m.network, m.customer)),
-                     brand_ids[(m.network, m.brand or "unknown")])
+                     brand_ids[(m.network, m.brand or UNKNOWN_BRAND)])
                     for m in msgs[start:start + BATCH])
                 if progress:
                     progress(min(start + BATCH, total), total)
@@ -299,7 +314,8 @@ class IngestService:
             store.imports.index_messages_after(before_id)
             touched = store.imports.conversations_with_messages_after(before_id)
             known = set(existing.values())
-            self._rederive([cid for cid in touched if cid in known])
+            self.rederive([cid for cid in touched if cid in known])
+            store.imports.refresh_conversation_brands([c for c in touched if c in known])
         if imported > 20_000:
             store.checkpoint()  # do not leave the next process a large WAL to replay
         refused = given - len(messages)
@@ -310,7 +326,8 @@ class IngestService:
     def _insert_new(self, keys: list[tuple[str, str]],
                     threads: dict[tuple[str, str], tuple[Any, ...]],
                     groups: dict[tuple[str, str], list[MessageIn]],
-                    people: dict[tuple[str, str], list[Any]]) -> dict[tuple[str, str], int]:
+                    people: dict[tuple[str, str], list[Any]],
+                    brand_ids: dict[tuple[str, str], int]) -> dict[tuple[str, str], int]:
         store = self.store
         first_id = store.imports.max_conversation_id() + 1
         customers = {threads[k][3] for k in keys if threads[k][3] is not None}
@@ -322,15 +339,16 @@ class IngestService:
             if cust is not None:
                 new_per_customer[cust] = new_per_customer.get(cust, 0) + 1
         rows: list[NewConversation] = []
+        brand_rows: list[tuple[int, int, int | None]] = []
         ids = {}
         for offset, k in enumerate(keys):
             cid = first_id + offset
             ids[k] = cid
             net, thread_key, brand, cust, channel, _, keyword, severity = threads[k]
             msgs = groups[k]
-            if len(msgs) > 1:
+            if len(msgs) > 1:  # in time order; within a second, by id (ids grow with time)
                 msgs = sorted({m.remote_id: m for m in msgs}.values(),
-                              key=lambda m: m.created_at)
+                              key=lambda m: (m.created_at, len(m.remote_id), m.remote_id))
             ins = [m for m in msgs if m.direction == "in"]
             outs = [m.created_at for m in msgs if m.direction == "out"]
             last_out = max(outs) if outs else None
@@ -351,6 +369,18 @@ class IngestService:
             )
             state = derive_after_messages(inputs, self.sla)
             preview = (latest_in or msgs[-1]).text
+            # Each brand's first reply after the customer's first message (m017).
+            firsts: dict[int, int | None] = {brand: None}
+            start = ins[0].created_at if ins else None
+            for m in msgs:
+                if m.direction == "out":
+                    bid = brand_ids[(m.network, m.brand or UNKNOWN_BRAND)]
+                    if firsts.get(bid) is None and start is not None and m.created_at >= start:
+                        firsts[bid] = m.created_at
+                    else:
+                        firsts.setdefault(bid, None)
+            if len(firsts) > 1:  # answered by several brands: each counts its own (m017)
+                brand_rows += [(cid, bid, at) for bid, at in firsts.items()]
             rows.append(NewConversation(
                 id=cid, network=net, thread_key=thread_key, brand_id=brand, customer_id=cust,
                 channel=Visibility.DIRECT if any(m.visibility == Visibility.DIRECT
@@ -369,9 +399,11 @@ class IngestService:
                                    default=None),
                 first_due_at=state.first_due_at))
         store.imports.insert_conversations(rows)
+        store.imports.insert_conversation_brands(brand_rows)
         return ids
 
-    def _rederive(self, conversation_ids: Iterable[int]) -> None:
+    def rederive(self, conversation_ids: Iterable[int]) -> None:
+        """Re-derive the state of stored conversations from their messages."""
         inputs = self.store.imports.refresh_aggregates(conversation_ids)
         self.store.imports.apply_states(derive_after_messages(i, self.sla) for i in inputs)
 

@@ -107,7 +107,9 @@ class InsightService:
         wins = [self._window("today", day, brand), self._window("7 days", now - 7 * 86400,
                                                                  brand),
                 self._window("30 days", now - 30 * 86400, brand)] if windows else []
-        if since is not None or brand:
+        if since is None:
+            wins.append(self._window("all time", None, brand))  # --since all
+        elif brand or since not in (day, now - 7 * 86400, now - 30 * 86400):
             wins.append(self._window("selected period", since, brand))
         oldest = store.reports.oldest_waiting()
         agents = [AgentFigures(a.agent, a.handled, statistics.median(a.response_s)

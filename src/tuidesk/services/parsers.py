@@ -70,17 +70,51 @@ def decode_lines(stream: Iterable[bytes], notes: list[tuple[int, str]]) -> Itera
             yield raw.decode("utf-8", "replace")
 
 
-def _lines(stream: Iterable[str], notes: list[tuple[int, str]]) -> Iterator[str]:
-    """Physical lines split on LF only; a bare CR inside a line (not a CRLF) becomes a space.
+_CSV_SPECIAL = re.compile(r'["\r]')
 
-    Real exports contain records broken by a stray CR in an unquoted field; splitting on CR
-    would cut such a record in two, so the CR is neutralised and the repair noted by line.
+
+def _lines(stream: Iterable[str], notes: list[tuple[int, str]]) -> Iterator[str]:
+    """Physical lines split on LF only; a bare CR outside quotes becomes a space.
+
+    A CR inside a quoted field is valid CSV and is kept as written (random5000 line 5202:
+    two CRs between sentences of one tweet). Outside quotes, real exports contain records
+    broken by a stray CR (head5000 line 2589); csv would end the record there, so that CR
+    is neutralised and the repair noted by line. The quote state follows csv's own rules
+    (a quote opens a field only at its start; "" inside a quoted field is a quote) and
+    carries over lines, as a quoted field may span several.
     """
+    quoted = False  # inside a quoted field at the end of the previous line
     for number, line in enumerate(stream, start=1):
         body = line[:-2] + "\n" if line.endswith("\r\n") else line
-        if "\r" in body:
-            notes.append((number, "bare CR inside a field replaced by a space"))
-            body = body.replace("\r", " ")
+        if not quoted and '"' not in body and "\r" not in body:
+            yield body  # the common line: nothing to track
+            continue
+        out: list[str] = []
+        kept = 0
+        repaired = False
+        after_quote = False  # inside a quoted field, just after a quote
+        for m in _CSV_SPECIAL.finditer(body):
+            i, ch = m.start(), m.group()
+            if quoted:
+                if ch == '"':
+                    if after_quote:
+                        after_quote = False  # "" is a literal quote
+                    elif i + 1 < len(body) and body[i + 1] == '"':
+                        after_quote = True
+                    else:
+                        quoted = False  # the closing quote
+                continue  # a comma or a CR inside quotes is content
+            if ch == '"':
+                if i == 0 or body[i - 1] == ",":  # a quote opens a field only at its start
+                    quoted = True
+            elif ch == "\r":  # outside quotes
+                out.append(body[kept:i] + " ")
+                kept = i + 1
+                repaired = True
+        if repaired:
+            notes.append((number, "bare CR outside quotes replaced by a space"))
+            out.append(body[kept:])
+            body = "".join(out)
         yield body
 
 
@@ -178,11 +212,12 @@ def _twcs_message(f: list[str]) -> MessageIn:
                          "+0000 2017'") from None
     check_time(created)
     parent = _int_id(f[6], "in_response_to_tweet_id") if f[6].strip() else None
+    responses = tuple(_int_id(r, "response_tweet_id") for r in f[5].split(",") if r.strip())
     is_in = inbound == "True"
     return MessageIn(
         network=Network.TWITTER, remote_id=tweet_id, direction="in" if is_in else "out",
         author=author, text=f[4], created_at=created, brand="", customer=author if is_in else "",
-        in_reply_to=parent,
+        in_reply_to=parent, responses=responses,
     )
 
 

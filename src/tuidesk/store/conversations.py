@@ -302,11 +302,28 @@ class Conversations(Repository):
             [(conversation_id, t) for t in tags],
         )
 
-    def set_vip(self, handles: list[str]) -> None:
-        self.db.execute("UPDATE customers SET vip = 0 WHERE vip = 1")
-        if handles:
-            marks = ",".join("?" * len(handles))
-            self.db.execute(f"UPDATE customers SET vip = 1 WHERE handle IN ({marks})", handles)
+    def set_vip(self, handles: list[str]) -> list[int]:
+        """Make exactly these customers VIP; returns the open (not resolved) conversations
+        of the customers whose flag changed, to re-derive their priority."""
+        wanted = set(handles)
+        rows = self._q("SELECT id, handle, vip FROM customers WHERE vip = 1" + (
+            f" OR handle IN ({','.join('?' * len(wanted))})" if wanted else ""), list(wanted))
+        changed = [int(i) for i, handle, vip in rows if bool(vip) != (handle in wanted)]
+        if not changed:
+            return []
+        marks = ",".join("?" * len(changed))
+        self.db.execute(f"UPDATE customers SET vip = NOT vip WHERE id IN ({marks})", changed)
+        return [int(r[0]) for r in self._q(
+            f"SELECT id FROM conversations WHERE customer_id IN ({marks}) "
+            "AND status != 'resolved'", changed)]
+
+    def has_vip(self) -> bool:
+        return bool(self._q("SELECT 1 FROM customers WHERE vip = 1 LIMIT 1"))
+
+    def open_conversations(self) -> list[int]:
+        """Every conversation not resolved (to re-derive after the SLA policy changed)."""
+        return [int(r[0]) for r in self._q(
+            "SELECT id FROM conversations WHERE status != 'resolved'")]
 
     def breached(self, due_before: int, limit: int = 200) -> list[int]:
         """Inbox conversations due before `due_before` and not yet flagged as a breach."""

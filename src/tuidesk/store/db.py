@@ -19,6 +19,7 @@ from tuidesk.store.escalations import Escalations
 from tuidesk.store.imports import Imports
 from tuidesk.store.leases import Leases
 from tuidesk.store.messages import Messages
+from tuidesk.store.meta import Meta
 from tuidesk.store.migrations import APPLICATION_ID, MIGRATIONS, known_names
 from tuidesk.store.outbox import Outbox
 from tuidesk.store.reports import Reports
@@ -91,6 +92,7 @@ class Store:
         self.reports = Reports(self)
         self.imports = Imports(self)
         self.leases = Leases(self)
+        self.meta = Meta(self)
 
     # -- opening ---------------------------------------------------------------------------
 

@@ -93,3 +93,38 @@ def m016_alert_webhooks(db: Database) -> None:
     webhook outbox too: a webhook no longer needs an escalation."""
     db.table("webhooks").transform(not_null={"escalation_id": False})
     db.execute("CREATE INDEX IF NOT EXISTS webhooks_state ON webhooks (state, id)")
+
+
+@MIGRATIONS()
+def m017_conversation_brands(db: Database) -> None:
+    """Each brand's own first response in a conversation several brands answered. A TWCS
+    thread answered by AldiUK, marksandspencer, sainsburys and Tesco (head5000, 130
+    messages) counted wholly for AldiUK, so three brands' medians were wrong (sainsburys
+    2,039 s instead of 4,134 s). Only such conversations have rows (one per brand, its own
+    included): a conversation one brand answers keeps using conversations.first_reply_at,
+    so the bulk import pays nothing (a row for every conversation cost it ~12%)."""
+    db.executescript(
+        """
+        CREATE TABLE conversation_brands (
+            conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+            brand_id INTEGER NOT NULL REFERENCES brands(id),
+            first_reply_at INTEGER,
+            PRIMARY KEY (conversation_id, brand_id)
+        ) WITHOUT ROWID;
+        """
+    )
+
+
+@MIGRATIONS()
+def m018_desk_meta(db: Database) -> None:
+    """Facts about the desk itself: the SLA policy its open conversations were derived
+    with, so a changed [sla] re-derives them when the app or worker starts; and the VIP
+    customers found without a scan (adding one to `vip = [...]` changed nothing for their
+    open conversations until they wrote again)."""
+    db.executescript(
+        """
+        CREATE TABLE desk_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        -- VIP customers are few: the start-up check reads them without a scan.
+        CREATE INDEX customers_vip ON customers (id) WHERE vip = 1;
+        """
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tuidesk.models import AgentActivity, BrandFigures, OldestWaiting, ResponseTimes
+from tuidesk.models import UNKNOWN_BRAND, AgentActivity, BrandFigures, OldestWaiting, ResponseTimes
 from tuidesk.store.base import Repository
 
 #: First response time of a conversation: from the customer's first message to our first
@@ -31,11 +31,11 @@ class Reports(Repository):
             params.append(brand)
         return " AND ".join(where), params
 
-    def _percentiles(self, where: str, params: list[Any]) -> tuple[int, float | None,
-                                                                    float | None]:
+    def _percentiles(self, where: str, params: list[Any], frt: str = FRT,
+                     source: str = "conversations c") -> tuple[int, float | None,
+                                                            float | None]:
         """(count, median, p90 by nearest rank) of first response times, in SQL."""
-        sql = (f"SELECT {FRT} AS frt FROM conversations c WHERE {where} "
-               "AND c.first_reply_at IS NOT NULL")
+        sql = f"SELECT {frt} AS frt FROM {source} WHERE {where} AND frt IS NOT NULL"
         n = int(self._one(f"SELECT count(*) FROM ({sql})", params))
         if n == 0:
             return 0, None, None
@@ -55,17 +55,35 @@ class Reports(Repository):
         return ResponseTimes(total, n, median, p90)
 
     def per_brand(self, since: int | None, until: int | None = None) -> list[BrandFigures]:
+        """Each brand's conversations (its own, and those it answered in) and its own first
+        responses: in a thread several brands answered (conversation_brands, m017), each
+        counts from the customer's first message to its own first reply. Every conversation
+        of the brand counts, also a reply whose customer message is not in the data (an
+        excerpt), dated by its start. The unknown brand is not a brand."""
         out = []
         for bid, handle, network in self._q(
-                "SELECT id, handle, network FROM brands ORDER BY handle"):
-            where, params = self._scope(since, until, None)
-            where += " AND c.brand_id = ?"
-            params.append(bid)
-            total = int(self._one(f"SELECT count(*) FROM conversations c WHERE {where}",
-                                  params))
+                "SELECT id, handle, network FROM brands WHERE handle != ? ORDER BY handle",
+                (UNKNOWN_BRAND,)):
+            when, params = "", []
+            if since is not None:
+                when += " AND coalesce(c.first_inbound_at, c.created_at) >= ?"
+                params.append(since)
+            if until is not None:
+                when += " AND coalesce(c.first_inbound_at, c.created_at) < ?"
+                params.append(until)
+            source = f"""(
+                SELECT c.first_reply_at - c.first_inbound_at AS frt FROM conversations c
+                WHERE c.brand_id = ? {when} AND NOT EXISTS (
+                    SELECT 1 FROM conversation_brands x WHERE x.conversation_id = c.id)
+                UNION ALL
+                SELECT cb.first_reply_at - c.first_inbound_at FROM conversation_brands cb
+                JOIN conversations c ON c.id = cb.conversation_id
+                WHERE cb.brand_id = ? {when})"""
+            args = [bid, *params, bid, *params]
+            total = int(self._one(f"SELECT count(*) FROM {source}", args))
             if not total:
                 continue
-            n, median, p90 = self._percentiles(where, params)
+            n, median, p90 = self._percentiles("1", args, "frt", source)
             out.append(BrandFigures(handle, network, total, n, median, p90))
         return out
 

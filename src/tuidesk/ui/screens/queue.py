@@ -22,6 +22,7 @@ from tuidesk.ui.screens.dashboard import DashboardScreen, Drill
 from tuidesk.ui.screens.help import HelpModal
 from tuidesk.ui.screens.queue_actions import ConversationActions
 from tuidesk.ui.screens.queue_keys import NEEDS_ROW, QUEUE_BINDINGS
+from tuidesk.ui.screens.welcome import WelcomeModal
 from tuidesk.ui.text import join, safe_line
 from tuidesk.ui.widgets.conversation_detail import ConversationDetail
 from tuidesk.ui.widgets.footer import QueueFooter
@@ -58,6 +59,8 @@ class QueueScreen(Guarded, ConversationActions, Screen[None]):
         self._wake_tick = 0
         self._detail_timer: Timer | None = None
         self._bindings_stale = False
+        self._welcome: WelcomeModal | None = None
+        """The first-run screen, while the database has no conversations."""
         self.activity = "viewing"
         """What I am doing on the selected conversation: 'viewing' or 'drafting'."""
         self._selected_at = 0
@@ -86,6 +89,9 @@ class QueueScreen(Guarded, ConversationActions, Screen[None]):
         self._show_window()
         self.query_one(QueueList).focus()
         self.set_interval(1.0, self._poll)
+        if self.inbox.count(View.ALL.value) == 0:
+            self._welcome = WelcomeModal(self.services.db_path)
+            self.app.push_screen(self._welcome)
 
     # -- display ---------------------------------------------------------------------------
 
@@ -156,6 +162,10 @@ class QueueScreen(Guarded, ConversationActions, Screen[None]):
 
     def reload(self, keep_cursor: bool = True) -> None:
         """Re-read the current view or search after a change (here or by another agent)."""
+        if self._welcome is not None and self.inbox.count(View.ALL.value):
+            if self._welcome.is_active:  # conversations arrived: the desk is set up
+                self._welcome.dismiss(None)
+            self._welcome = None
         queue = self.query_one(QueueList)
         cursor = queue.cursor if keep_cursor else 0
         if isinstance(self.window, SearchWindow):
