@@ -12,6 +12,18 @@ from tuidesk.ui.screens.dashboard import DashboardScreen
 SIZES = [(80, 24), (120, 40)]
 
 
+async def open_dashboard(pilot) -> DashboardScreen:  # type: ignore[no-untyped-def]
+    """Press D and wait until the figures, read in a thread, are on the screen."""
+    await pilot.press("D")
+    screen = pilot.app.screen
+    assert isinstance(screen, DashboardScreen)
+    for _ in range(200):
+        if screen.report is not None and screen.query("#dash-figures"):
+            return screen
+        await pilot.pause(0.02)
+    raise AssertionError("the dashboard never filled in")
+
+
 def pick(app: TuideskApp, target: object) -> None:
     from textual.widgets import OptionList
 
@@ -21,8 +33,7 @@ def pick(app: TuideskApp, target: object) -> None:
 async def test_dashboard_shows_figures_and_drills_down(app: TuideskApp,
                                                        demo_services: Services) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("D")
-        assert isinstance(app.screen, DashboardScreen)
+        await open_dashboard(pilot)
         report = app.screen.report
         figures = str(app.screen.query_one("#dash-figures").render())
         month = [w for w in report.windows if w.label == "30 days"][0]
@@ -34,12 +45,12 @@ async def test_dashboard_shows_figures_and_drills_down(app: TuideskApp,
         assert queue_screen(app).view == "escalated"
         assert queue_screen(app).window.total == report.views["escalated"]
         oldest = report.oldest_waiting.conversation
-        await pilot.press("D")
+        await open_dashboard(pilot)
         pick(app, ("conversation", oldest))
         await pilot.press("enter")
         assert queue_screen(app).selected.id == oldest
         first_agent = [a for a in report.agents if a.open][0]
-        await pilot.press("D")
+        await open_dashboard(pilot)
         pick(app, ("agent", first_agent.agent))
         await pilot.press("enter")  # an agent row: their open work
         assert queue_screen(app).window.total == first_agent.open
@@ -54,7 +65,7 @@ async def test_dashboard_shows_figures_and_drills_down(app: TuideskApp,
         assert all(queue_screen(app).window.get(i).assignee == first_agent.agent
                    for i in range(queue_screen(app).window.total))
         # Same for a single conversation opened from the dashboard.
-        await pilot.press("D")
+        await open_dashboard(pilot)
         pick(app, ("conversation", oldest))
         await pilot.press("enter", "n", *"called", "enter")
         await pilot.pause()
@@ -67,3 +78,39 @@ async def test_dashboard_shows_figures_and_drills_down(app: TuideskApp,
 @pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
 def test_snapshot_dashboard(snap_compare, app: TuideskApp, size: tuple[int, int]) -> None:
     assert snap_compare(app, press=["D"], terminal_size=size)
+
+
+async def test_dashboard_shows_at_once_and_never_holds_a_key(
+        app: TuideskApp, demo_services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The figures are read in a thread on a connection of their own: while they are being
+    read (here held until the test lets go) the dashboard is up, says so, and keys work:
+    Esc goes back, and the queue moves. At 1M messages `D` used to freeze the app 21 s."""
+    import threading
+
+    from textual.widgets import Label
+
+    from tuidesk.ui.widgets.queue_list import QueueList
+
+    release = threading.Event()
+    real = type(demo_services).report_apart
+
+    def slow(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        assert threading.current_thread() is not threading.main_thread()
+        release.wait(10)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(type(demo_services), "report_apart", slow)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("D")
+        screen = app.screen
+        assert isinstance(screen, DashboardScreen) and screen.report is None
+        assert "Reading the figures" in str(screen.query_one("#dash-wait", Label).render())
+        await pilot.press("escape")  # answered while the figures are still being read
+        queue = queue_screen(app)
+        assert app.screen is queue
+        await pilot.press("j", "j")
+        assert queue.query_one(QueueList).cursor == 2
+        release.set()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.screen is queue  # a late report lands on a closed dashboard harmlessly

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from support import NOW
 from tuidesk.cli import main
 from tuidesk.services import Services
-from tuidesk.services.ingest import MAX_TEXT
 from tuidesk.services.parsers import (
+    MAX_TEXT,
     MAX_TIME,
     MIN_TIME,
     decode_lines,

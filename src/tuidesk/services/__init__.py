@@ -17,7 +17,7 @@ from tuidesk.services.escalation import EscalationService
 from tuidesk.services.health import ChannelHealth, channel_health
 from tuidesk.services.inbox import InboxService
 from tuidesk.services.ingest import IngestService
-from tuidesk.services.insight import InsightService
+from tuidesk.services.insight import InsightService, Report
 from tuidesk.services.priority import SlaPolicy
 from tuidesk.services.replies import ReplyService
 from tuidesk.services.sync import SyncService, WebhookSender
@@ -80,6 +80,21 @@ class Services:
         from tuidesk.services.worker import desk_holder
 
         return desk_holder(self._store)
+
+    def report_apart(self, since: int | None = None, brand: str | None = None) -> Report:
+        """The insight report read on a connection of its own, so a thread can compute it
+        while the app keeps answering keys on the main one (the dashboard froze the app for
+        21 s at 1M messages). Raises StoreError as any read does."""
+        assert self.insight is not None
+        insight = self.insight
+        if self.db_path == ":memory:":  # another connection would see another database
+            return insight.report(since, brand)
+        store = Store.open(self.db_path, migrate=False)
+        try:
+            return InsightService(store, insight.agent, insight.sla, insight.clock).report(
+                since, brand)
+        finally:
+            store.close(checkpoint=False)
 
     def close(self) -> None:
         self._store.close()

@@ -23,11 +23,8 @@ from tuidesk.models import (
 )
 from tuidesk.services.clock import Clock, system_clock
 from tuidesk.services.parsers import (
-    MAX_FOLLOWERS,
-    MAX_TIME,
-    MIN_TIME,
-    NETWORK_NAME,
     decode_lines,
+    normalise,
     parse_jsonl,
     parse_twcs,
     sniff_format,
@@ -43,42 +40,6 @@ BATCH = 20_000
 #: so other agents' writes wait for one short transaction, not the whole file: one 400k-line
 #: transaction made 8 agents wait past the 10 s busy timeout.
 IMPORT_CHUNK = 2_000
-#: Stored message text is cut here (no network posts more: Mastodon allows 500 characters by
-#: default, Bluesky 300 graphemes, X 25,000). The full text is kept in message_originals.
-MAX_TEXT = 32_000
-
-
-def normalise(messages: Sequence[MessageIn]
-              ) -> tuple[list[MessageIn], list[tuple[str, str, str]], list[tuple[int, str]]]:
-    """What every source's messages pass before they are stored (import, sync, demo).
-
-    Returns:
-        (messages to store, originals of cut texts as (network, remote_id, text),
-         problems as (index in `messages`, reason): refused rows and repairs, which say so).
-    """
-    kept: list[MessageIn] = []
-    originals: list[tuple[str, str, str]] = []
-    problems: list[tuple[int, str]] = []
-    for i, m in enumerate(messages):
-        if not NETWORK_NAME.fullmatch(m.network) or not m.remote_id or len(m.remote_id) > 512:
-            problems.append((i, f"refused: network {m.network[:32]!r} / id is not valid"))
-            continue
-        if not MIN_TIME <= m.created_at < MAX_TIME:
-            problems.append((i, f"refused: created_at {m.created_at} is outside "
-                                "2000-01-01..2100-01-01"))
-            continue
-        if m.followers is not None and not 0 <= m.followers <= MAX_FOLLOWERS:
-            m = replace(m, followers=None)
-        if len(m.text) > MAX_TEXT:
-            originals.append((m.network, m.remote_id, m.text))
-            problems.append((i, f"repaired: text of {len(m.text):,} characters cut to "
-                                f"{MAX_TEXT:,} for display (the full text is kept)"))
-            m = replace(m, text=m.text[:MAX_TEXT] + f"\n[… cut at {MAX_TEXT:,} of "
-                                                    f"{len(m.text):,} characters]")
-        kept.append(m)
-    return kept, originals, problems
-
-
 def open_bytes(path: str) -> IO[bytes]:
     """Open a file (or '-' for stdin) for reading lines as bytes (decoded by the parser,
     which reports each line whose UTF-8 is invalid)."""

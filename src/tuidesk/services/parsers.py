@@ -9,7 +9,8 @@ from __future__ import annotations
 import csv
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -325,3 +326,39 @@ def parse_jsonl(stream: Iterable[str]) -> Iterator[Parsed]:
 def sniff_format(first_line: str) -> str:
     """'twcs' or 'jsonl', from the first line of a file."""
     return "jsonl" if first_line.lstrip().startswith("{") else "twcs"
+
+
+#: Stored message text is cut here (no network posts more: Mastodon allows 500 characters by
+#: default, Bluesky 300 graphemes, X 25,000). The full text is kept in message_originals.
+MAX_TEXT = 32_000
+
+
+def normalise(messages: Sequence[MessageIn]
+              ) -> tuple[list[MessageIn], list[tuple[str, str, str]], list[tuple[int, str]]]:
+    """What every source's messages pass before they are stored (import, sync, demo).
+
+    Returns:
+        (messages to store, originals of cut texts as (network, remote_id, text),
+         problems as (index in `messages`, reason): refused rows and repairs, which say so).
+    """
+    kept: list[MessageIn] = []
+    originals: list[tuple[str, str, str]] = []
+    problems: list[tuple[int, str]] = []
+    for i, m in enumerate(messages):
+        if not NETWORK_NAME.fullmatch(m.network) or not m.remote_id or len(m.remote_id) > 512:
+            problems.append((i, f"refused: network {m.network[:32]!r} / id is not valid"))
+            continue
+        if not MIN_TIME <= m.created_at < MAX_TIME:
+            problems.append((i, f"refused: created_at {m.created_at} is outside "
+                                "2000-01-01..2100-01-01"))
+            continue
+        if m.followers is not None and not 0 <= m.followers <= MAX_FOLLOWERS:
+            m = replace(m, followers=None)
+        if len(m.text) > MAX_TEXT:
+            originals.append((m.network, m.remote_id, m.text))
+            problems.append((i, f"repaired: text of {len(m.text):,} characters cut to "
+                                f"{MAX_TEXT:,} for display (the full text is kept)"))
+            m = replace(m, text=m.text[:MAX_TEXT] + f"\n[… cut at {MAX_TEXT:,} of "
+                                                    f"{len(m.text):,} characters]")
+        kept.append(m)
+    return kept, originals, problems

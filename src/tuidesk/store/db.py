@@ -155,11 +155,12 @@ class Store:
         if not self.path == ":memory:":
             self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
 
-    def close(self) -> None:
-        try:
-            self.checkpoint()
-        except (sqlite3.Error, StoreError):
-            pass  # another agent is reading (or closed already); the last one does it
+    def close(self, checkpoint: bool = True) -> None:
+        if checkpoint:
+            try:
+                self.checkpoint()
+            except (sqlite3.Error, StoreError):
+                pass  # another agent is reading (or closed already); the last one does it
         self.db.close()
 
     # -- transactions ----------------------------------------------------------------------

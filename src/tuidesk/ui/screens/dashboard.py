@@ -43,15 +43,29 @@ class DashboardScreen(Guarded, Screen[Drill]):
     BINDINGS = [Binding("escape,D", "close", "Back to queue", id="dashboard.close"),
                 Binding("q", "app.quit", "Quit", show=False, id="dashboard.quit")]
 
-    def __init__(self, report: Report) -> None:
+    def __init__(self, report: Report | None) -> None:
         super().__init__()
         self.report = report
+        """The figures; None while they are being read (in a thread, on their own
+        connection: the app keeps answering keys)."""
         self.targets: list[Drill] = []
+
+    async def show_report(self, report: Report) -> None:
+        if self not in self.app.screen_stack:
+            return  # closed before the figures came: nothing to fill in
+        self.report = report
+        self.targets = []
+        await self.recompose()
+        self.query_one(OptionList).focus()
 
     def compose(self) -> ComposeResult:
         r = self.report
         yield Label("Dashboard: Enter on a figure opens its queue · Esc back", id="dash-title",
                     markup=False)
+        if r is None:
+            yield Label("Reading the figures…", id="dash-wait", markup=False)
+            yield Footer()
+            return
         with Horizontal(id="dash-main"):
             with Vertical(id="dash-left"):
                 yield Label("Backlog", classes="dash-head", markup=False)
@@ -75,15 +89,15 @@ class DashboardScreen(Guarded, Screen[Drill]):
                         self.targets.append(("agent", str(a.agent)))
                 yield OptionList(*options, id="dash-drill")
             with VerticalScroll(id="dash-right"):
-                yield Static(self._figures(), id="dash-figures")
+                yield Static(self._figures(r), id="dash-figures")
                 yield Label("Inbound messages per hour, last 24 h", classes="dash-head",
                             markup=False)
                 yield Sparkline(r.volume_per_hour, summary_function=max, id="dash-volume")
-                yield Static(self._people(), id="dash-people")
+                yield Static(self._people(r), id="dash-people")
         yield Footer()
 
-    def _figures(self) -> Content:
-        r = self.report
+    @staticmethod
+    def _figures(r: Report) -> Content:
         parts: list[object] = [("First response  answered median  p90  late\n",
                                 "bold $accent")]
         for w in r.windows:
@@ -102,8 +116,8 @@ class DashboardScreen(Guarded, Screen[Drill]):
                      "started negative ended positive\n")
         return join(*parts)  # type: ignore[arg-type]
 
-    def _people(self) -> Content:
-        r = self.report
+    @staticmethod
+    def _people(r: Report) -> Content:
         parts: list[object] = [("Agent      handled  median reply  open\n", "bold $accent")]
         for a in r.agents:
             parts += [safe_line(f"  {a.agent[:9]:<9}"),
@@ -118,7 +132,8 @@ class DashboardScreen(Guarded, Screen[Drill]):
         return join(*parts)  # type: ignore[arg-type]
 
     def on_mount(self) -> None:
-        self.query_one(OptionList).focus()
+        if self.report is not None:
+            self.query_one(OptionList).focus()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(self.targets[event.option_index])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
@@ -264,7 +264,16 @@ class QueueScreen(Guarded, ConversationActions, Screen[None]):
             else:
                 self.action_view(target)
 
-        self.app.push_screen(DashboardScreen(insight.report()), drill)
+        # The figures are read in a thread on their own connection: the dashboard shows at
+        # once and fills in; no key waits for it (it used to block the app 21 s at 1M).
+        screen = DashboardScreen(None)
+        self.app.push_screen(screen, drill)
+        self.run_dashboard(screen)
+
+    @work(thread=True, exclusive=True, group="insight", exit_on_error=False)
+    def run_dashboard(self, screen: DashboardScreen) -> None:
+        report = self.services.report_apart()
+        self.app.call_from_thread(screen.show_report, report)  # type: ignore[arg-type]
 
     def jump_to(self, conversation_id: int) -> None:
         """Show one conversation (from a drill-down) as a one-row result."""
