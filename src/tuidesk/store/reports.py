@@ -101,8 +101,11 @@ class Reports(Repository):
         return out
 
     def backlog(self) -> dict[str, int]:
-        return {str(s): int(n) for s, n in self._q(
-            "SELECT status, count(*) FROM conversations GROUP BY status")}
+        """Conversations per queue bucket (inbox, waiting, escalated, snoozed, resolved),
+        from the view_counts the triggers keep: it counted every row by status (2.9 s at
+        1M with a cold cache)."""
+        return {str(b): int(n) for b, n in self._q(
+            "SELECT bucket, sum(n) FROM view_counts GROUP BY bucket HAVING sum(n) > 0")}
 
     def oldest_waiting(self) -> OldestWaiting | None:
         rows = self._q(
