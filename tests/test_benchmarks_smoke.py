@@ -61,3 +61,21 @@ def test_import_contention_benchmark_runs(tmp_path: Path) -> None:
 
     result = run(3000, 2, tmp_path)
     assert result["import_exit"] == 0 and result["during"]["busy"] == 0  # type: ignore[index]
+
+
+def test_insight_benchmark_runs(tmp_path: Path) -> None:
+    import subprocess
+
+    from tuidesk.config import Settings
+    from tuidesk.services import open_services
+    from tuidesk.services.demo import seed_demo
+
+    db = tmp_path / "i.db"
+    svc = open_services(db, Settings(agent="bench"))
+    seed_demo(svc.ingest, svc.for_agent, 300, 7)
+    svc.close()
+    done = subprocess.run([sys.executable, str(BENCH / "insight.py"), "--db", str(db),
+                           "--label", "smoke"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    cells = [c.strip() for c in done.stdout.strip().split("|")[1:-1]]
+    assert cells[0] == "smoke" and all(c.endswith(" s") for c in cells[1:]), cells
