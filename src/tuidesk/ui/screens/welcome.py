@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Label
+from textual.widgets import Footer, Label
 
 from tuidesk.ui.guard import Guarded
 from tuidesk.ui.text import join, safe_line
@@ -58,3 +58,4 @@ class WelcomeModal(Guarded, ModalScreen[None]):
                 yield Label(join((command, "bold"), "\n   ", what), classes="step")
             yield Label("\nEsc: the empty queue · S: sync now · q: quit",
                         classes="hint", markup=False)
+        yield Footer()  # this screen's keys, not the queue's underneath
