@@ -13,12 +13,15 @@ SIZES = [(80, 24), (120, 40)]
 
 
 async def open_dashboard(pilot) -> DashboardScreen:  # type: ignore[no-untyped-def]
-    """Press D and wait until the figures, read in a thread, are on the screen."""
+    """Press D and wait until the figures, read in a thread, are on the screen and their
+    list has the focus (Enter picks from it)."""
+    from textual.widgets import OptionList
+
     await pilot.press("D")
     screen = pilot.app.screen
     assert isinstance(screen, DashboardScreen)
     for _ in range(200):
-        if screen.report is not None and screen.query("#dash-figures"):
+        if screen.filled and isinstance(pilot.app.focused, OptionList):
             return screen
         await pilot.pause(0.02)
     raise AssertionError("the dashboard never filled in")
@@ -71,13 +74,17 @@ async def test_dashboard_shows_figures_and_drills_down(app: TuideskApp,
         await pilot.pause()
         assert queue_screen(app).window.total == 1
         assert queue_screen(app).selected.id == oldest
-        await pilot.press("D", "escape")
+        await open_dashboard(pilot)
+        await pilot.press("escape")
         assert not isinstance(app.screen, DashboardScreen)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
 def test_snapshot_dashboard(snap_compare, app: TuideskApp, size: tuple[int, int]) -> None:
-    assert snap_compare(app, press=["D"], terminal_size=size)
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await open_dashboard(pilot)  # the figures are read in a thread: wait for them
+
+    assert snap_compare(app, run_before=run_before, terminal_size=size)
 
 
 async def test_dashboard_shows_at_once_and_never_holds_a_key(

@@ -49,14 +49,21 @@ class DashboardScreen(Guarded, Screen[Drill]):
         """The figures; None while they are being read (in a thread, on their own
         connection: the app keeps answering keys)."""
         self.targets: list[Drill] = []
+        self.filled = report is not None
+        """True once the figures are on the screen (they are read in a thread)."""
 
     async def show_report(self, report: Report) -> None:
         if self not in self.app.screen_stack:
             return  # closed before the figures came: nothing to fill in
+        if not self.is_mounted:  # the figures came first: fill in once the screen is up
+            self.call_after_refresh(self.show_report, report)
+            return
         self.report = report
         self.targets = []
         await self.recompose()
-        self.query_one(OptionList).focus()
+        for options in self.query(OptionList):  # none if Esc closed it meanwhile
+            options.focus()
+        self.filled = True
 
     def compose(self) -> ComposeResult:
         r = self.report
@@ -132,8 +139,8 @@ class DashboardScreen(Guarded, Screen[Drill]):
         return join(*parts)  # type: ignore[arg-type]
 
     def on_mount(self) -> None:
-        if self.report is not None:
-            self.query_one(OptionList).focus()
+        for options in self.query(OptionList):
+            options.focus()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(self.targets[event.option_index])
