@@ -84,3 +84,25 @@ def test_preview_is_the_later_of_two_messages_in_one_second(tmp_path: Path) -> N
                             parent="1000000000000000002")])
     assert svc.inbox.page("all", None, 1)[0].preview == "third"
     svc.close()
+
+
+def test_an_unchanged_config_takes_no_write_lock_at_start(tmp_path: Path) -> None:
+    """Every command opens the services: with the VIP list and SLA unchanged that is two
+    reads. While another agent holds the write lock, a command still starts (before, a
+    configured VIP list took the lock at every start and waited for it)."""
+    import sqlite3
+
+    db = tmp_path / "l.db"
+    svc = _open(db, vip=("ana@x.example",))
+    svc.ingest.ingest([_msg("1", "ana@x.example", NOW - 600, "hello")])
+    svc.close()
+    _open(db, vip=("ana@x.example",)).close()  # the flags are set now
+    holder = sqlite3.connect(db, isolation_level=None, timeout=0)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        svc = _open(db, vip=("ana@x.example",))
+        assert svc.inbox.page("all", None, 1)[0].priority is not None
+        svc.close()
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()

@@ -14,17 +14,18 @@ def apply_config(store: Store, ingest: IngestService, vip: Iterable[str],
     """Re-derive the open conversations that the configuration's VIP list or SLA policy
     changed (at start-up of the app, the worker and every command). Adding a customer to
     `vip = [...]` used to change nothing until they wrote again. Cheap when nothing changed:
-    one read of the VIP flags (a partial index) and one of the stored policy.
+    two reads (the VIP flags through a partial index, the stored policy), no write lock.
 
     Returns:
         How many conversations were re-derived.
     """
-    vip = list(vip)
     stored = store.meta.get("sla")
-    if stored == sla_fingerprint and not vip and not store.conversations.has_vip():
-        return 0
+    flips = store.conversations.vip_changes(list(vip))
+    if stored == sla_fingerprint and not flips:
+        return 0  # the common start: two reads, no write lock
     with store.write():
-        ids = set(store.conversations.set_vip(vip))
+        flips = store.conversations.vip_changes(list(vip))  # again, under the lock
+        ids = set(store.conversations.flip_vip(flips))
         if store.meta.get("sla") != sla_fingerprint:
             if stored is not None:  # a new desk has nothing derived with another policy
                 ids.update(store.conversations.open_conversations())

@@ -302,23 +302,27 @@ class Conversations(Repository):
             [(conversation_id, t) for t in tags],
         )
 
-    def set_vip(self, handles: list[str]) -> list[int]:
-        """Make exactly these customers VIP; returns the open (not resolved) conversations
-        of the customers whose flag changed, to re-derive their priority."""
+    def vip_changes(self, handles: list[str]) -> list[int]:
+        """Customers whose VIP flag differs from `handles` (a read: no lock taken)."""
         wanted = set(handles)
-        rows = self._q("SELECT id, handle, vip FROM customers WHERE vip = 1" + (
-            f" OR handle IN ({','.join('?' * len(wanted))})" if wanted else ""), list(wanted))
-        changed = [int(i) for i, handle, vip in rows if bool(vip) != (handle in wanted)]
-        if not changed:
+        rows = self._q("SELECT id, handle, vip FROM customers INDEXED BY customers_vip "
+                       "WHERE vip = 1", ())
+        if wanted:
+            rows += self._q(f"SELECT id, handle, vip FROM customers WHERE vip = 0 AND handle "
+                            f"IN ({','.join('?' * len(wanted))})", list(wanted))
+        return [int(i) for i, handle, vip in rows if bool(vip) != (handle in wanted)]
+
+    def flip_vip(self, customer_ids: list[int]) -> list[int]:
+        """Toggle these customers' VIP flag; returns their open (not resolved) conversations,
+        to re-derive their priority."""
+        if not customer_ids:
             return []
-        marks = ",".join("?" * len(changed))
-        self.db.execute(f"UPDATE customers SET vip = NOT vip WHERE id IN ({marks})", changed)
+        marks = ",".join("?" * len(customer_ids))
+        self.db.execute(f"UPDATE customers SET vip = NOT vip WHERE id IN ({marks})",
+                        customer_ids)
         return [int(r[0]) for r in self._q(
             f"SELECT id FROM conversations WHERE customer_id IN ({marks}) "
-            "AND status != 'resolved'", changed)]
-
-    def has_vip(self) -> bool:
-        return bool(self._q("SELECT 1 FROM customers WHERE vip = 1 LIMIT 1"))
+            "AND status != 'resolved'", customer_ids)]
 
     def open_conversations(self) -> list[int]:
         """Every conversation not resolved (to re-derive after the SLA policy changed)."""

@@ -142,10 +142,27 @@ class Store:
         return store
 
     def migrate(self, stop_before: str | None = None) -> None:
-        """Apply pending migrations in one IMMEDIATE transaction (safe if two processes race)."""
+        """Apply pending migrations in one IMMEDIATE transaction (safe if two processes race).
+
+        An up-to-date database is recognised with two reads first: every command, app and
+        worker opens the store, and took the write lock for it (waiting behind any agent's
+        transaction, up to the busy timeout) even when there was nothing to apply.
+        """
+        if stop_before is None and self._up_to_date():
+            return
         with self.write():
             self.db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             MIGRATIONS.apply(self.db, stop_before=stop_before)
+
+    def _up_to_date(self) -> bool:
+        try:
+            if self.db.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
+                return False
+            applied = {r[0] for r in self.db.execute(
+                "SELECT name FROM _sqlite_migrations WHERE migration_set = 'tuidesk'")}
+        except sqlite3.Error:
+            return False  # a new file: no migrations table yet
+        return set(known_names()) <= applied
 
     def applied_migrations(self) -> list[str]:
         return [m.name for m in MIGRATIONS.applied(self.db)]
@@ -158,6 +175,9 @@ class Store:
     def close(self, checkpoint: bool = True) -> None:
         if checkpoint:
             try:
+                # Best effort, never a wait: with another agent writing, a TRUNCATE
+                # checkpoint sat out the whole busy timeout (10 s) before giving up.
+                self.db.execute("PRAGMA busy_timeout = 0")
                 self.checkpoint()
             except (sqlite3.Error, StoreError):
                 pass  # another agent is reading (or closed already); the last one does it
