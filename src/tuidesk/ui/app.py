@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
+import time
 from collections.abc import Iterable
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.notifications import SeverityLevel
@@ -20,6 +22,11 @@ from tuidesk.ui.messages import SyncFinished
 from tuidesk.ui.screens.queue import QueueScreen
 from tuidesk.ui.wire import SgrDiff
 
+#: Full collections: never by allocation count (Python's default is every tenth middle-
+#: generation pass), instead every few seconds once input has paused.
+IDLE_ONLY = 1_000_000
+IDLE_GC_EVERY = 5.0
+
 
 class TuideskApp(Guarded, App[None]):
     CSS_PATH = "app.tcss"
@@ -33,6 +40,7 @@ class TuideskApp(Guarded, App[None]):
     def __init__(self, services: Services) -> None:
         super().__init__()
         self.services = services
+        self._last_input = time.monotonic()
 
     def on_mount(self) -> None:
         driver = self._driver
@@ -42,9 +50,33 @@ class TuideskApp(Guarded, App[None]):
         if self.services.settings.keymap:
             self.set_keymap(self.services.settings.keymap)
         self.push_screen(QueueScreen(self.services))
+        self.call_after_refresh(self._pace_garbage_collection)
         if self.services.sync is not None:
             self.set_interval(self.services.settings.sync_interval, self._scheduled_sync)
             self.call_later(self._scheduled_sync)
+
+    def _pace_garbage_collection(self) -> None:
+        """Full garbage collections only while nobody types.
+
+        Python's own full collections walked every object the app holds and landed in the
+        middle of keystrokes: 57-103 ms pauses, the p99 of a view switch at 1M (147 ms).
+        What start-up built lives as long as the app (frozen: never walked again); the
+        young generations still collect as usual; the full collection runs after a second
+        without input, where nobody waits for a frame.
+        """
+        gc.freeze()
+        young, middle, _ = gc.get_threshold()
+        gc.set_threshold(young, middle, IDLE_ONLY)
+        self.set_interval(IDLE_GC_EVERY, self._collect_when_idle)
+
+    def _collect_when_idle(self) -> None:
+        if time.monotonic() - self._last_input >= 1.0 and gc.get_count()[2]:
+            gc.collect()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseDown, events.Paste)):
+            self._last_input = time.monotonic()
+        await super().on_event(event)
 
     def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
                timeout: float | None = None, markup: bool = False) -> None:

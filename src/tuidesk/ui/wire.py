@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 #: SGR sequences; absolute cursor moves; other cursor moves, CR and LF: none of these
 #: print or use the current style.
@@ -39,6 +40,7 @@ class Sgr:
 DEFAULT = Sgr()
 
 
+@lru_cache(maxsize=4096)  # a frame repeats the same few styles hundreds of times
 def apply(state: Sgr, params: str) -> Sgr | None:
     """The style after `ESC[<params>m`, or None if it uses a code this does not model."""
     codes = [int(p) if p else 0 for p in params.split(";")] if params else [0]
@@ -75,6 +77,7 @@ def apply(state: Sgr, params: str) -> Sgr | None:
     return state
 
 
+@lru_cache(maxsize=4096)
 def transition(have: Sgr | None, want: Sgr) -> str:
     """The shortest simple SGR that turns `have` (None: unknown) into `want`."""
     if have == want:

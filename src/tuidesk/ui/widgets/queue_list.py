@@ -11,11 +11,13 @@ BINDINGS:
 from __future__ import annotations
 
 from collections.abc import Callable
+from math import ceil
 from typing import Protocol
 
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
+from textual.cache import LRUCache
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
@@ -34,6 +36,15 @@ MARK = {1: "!", 2: "↑", 3: " ", 4: "↓"}
 #: Statuses in five cells (narrow queues): whole words, as the views are named.
 SHORT_STATUS = {"pending": "wait", "escalated": "escal", "snoozed": "snooz",
                 "resolved": "done"}
+
+
+def _thumb(total: int, height: int, top: float) -> tuple[int, int] | None:
+    """The scrollbar thumb's extent in eighths of a cell (as Textual draws it)."""
+    if not height or total <= height:
+        return None
+    size = max(1.0, height * height / total)
+    start = int((height - size) * top / (total - height) * 8)
+    return start, start + ceil(size * 8)
 
 
 class RowSource(Protocol):
@@ -121,6 +132,12 @@ class QueueList(Guarded, ScrollView, can_focus=True):
         super().__init__(id=id)
         self.source: RowSource | None = None
         self.now = now
+        self._styles: dict[str, Style] | None = None
+        """The rows' styles, looked up once per frame (not once per row and segment)."""
+        self._styles_key: tuple[Style, ...] = ()
+        self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
+        """Rows drawn lately, by everything that shows on them: going back to a view or a
+        page draws from here instead of building each row's segments again."""
 
     def set_source(self, source: RowSource, cursor: int = 0) -> None:
         """Show another view (or search results); keeps the cursor in range."""
@@ -147,6 +164,12 @@ class QueueList(Guarded, ScrollView, can_focus=True):
             self.virtual_size = new
             return
         self.set_reactive(QueueList.virtual_size, new)
+        bar = self.vertical_scrollbar
+        if _thumb(old.height, height, self.scroll_offset.y) == _thumb(total, height, 0):
+            # Same thumb (at 1M every big view's is one sliver at the top): nothing to draw.
+            bar.set_reactive(type(bar).window_virtual_size, total)
+            self.scroll_y = self.validate_scroll_y(self.scroll_y)
+            return
         self._scroll_update(new)  # the scrollbar's thumb and the scroll limits
 
     @property
@@ -224,10 +247,24 @@ class QueueList(Guarded, ScrollView, can_focus=True):
         if y is not None:
             self.cursor = int(self.scroll_offset.y) + int(y)
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._styles = None  # the theme, focus or a class may have changed since last frame
+        return super().render_lines(crop)
+
+    def _style(self, name: str) -> Style:
+        if self._styles is None:
+            base = self.rich_style
+            comp = self.get_component_rich_style
+            self._styles = {"": base} | {
+                part: comp(f"queue-list--{part}")
+                for part in ("cursor", "overdue", "urgent", "high", "low", "dim")}
+            self._styles_key = tuple(self._styles.values())
+        return self._styles[name]
+
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width  # without the scrollbar
         index = int(self.scroll_offset.y) + y
-        base = self.rich_style
+        base = self._style("")
         try:
             row = self.source.get(index) if self.source else None
         except TuideskError as exc:
@@ -241,36 +278,43 @@ class QueueList(Guarded, ScrollView, can_focus=True):
             if index == 0 and self.source is not None and self.source.total == 0:
                 return Strip([Segment(fit("  Nothing here.", width), base)], width)
             return Strip.blank(width, base)
-        style = base + self.get_component_rich_style("queue-list--cursor") \
-            if index == self.cursor else base
-        # Exactly `width` cells as measured, whatever the row holds: a strip that claimed
-        # more cells than it drew left the divider and the detail pane's first letter
-        # misplaced in the terminal.
-        return Strip(self._segments(row, width, style)).adjust_cell_length(width, style)
-
-    def _segments(self, row: ConversationRow, width: int, style: Style) -> list[Segment]:
-        who_w, preview_w, status_w, agent_w = columns(width)
-        due, overdue = due_label(row.due_at, self.now())
+        style = base + self._style("cursor") if index == self.cursor else base
+        now = self.now()
+        due, overdue = due_label(row.due_at, now)
         if row.status == "snoozed":
-            due, overdue = f"wakes {rel(max(0, row.sort_key - self.now()))}", False
-        comp = self.get_component_rich_style
-        mark_style = {1: comp("queue-list--urgent"), 2: comp("queue-list--high"),
-                      4: comp("queue-list--low")}.get(row.priority)
+            due, overdue = f"wakes {rel(max(0, row.sort_key - now))}", False
+        age = rel(now - (row.last_at or row.created_at))
+        key = (row, width, style, due, overdue, age, self._styles_key)
+        strip = self._strips.get(key)
+        if strip is None:
+            # Exactly `width` cells as measured, whatever the row holds: a strip that
+            # claimed more cells than it drew left the divider and the detail pane's first
+            # letter misplaced in the terminal.
+            strip = Strip(self._segments(row, width, style, (due, overdue, age))
+                          ).adjust_cell_length(width, style)
+            self._strips[key] = strip
+        return strip
+
+    def _segments(self, row: ConversationRow, width: int, style: Style,
+                  times: tuple[str, bool, str]) -> list[Segment]:
+        who_w, preview_w, status_w, agent_w = columns(width)
+        due, overdue, age = times
+        comp = self._style
+        mark_style = {1: comp("urgent"), 2: comp("high"), 4: comp("low")}.get(row.priority)
         who = clean_line(row.customer)
         if row.followers:
             who = f"{who} ({human_count(row.followers)})"
         channel = "✉ " if row.channel == Visibility.DIRECT else ""
-        age = rel(self.now() - (row.last_at or row.created_at))
-        dim = style + comp("queue-list--dim")
+        dim = style + comp("dim")
         return [
             Segment(MARK.get(row.priority, " "), style + mark_style if mark_style else style),
-            Segment(due.rjust(9), style + comp("queue-list--overdue") if overdue else dim),
+            Segment(due.rjust(9), style + comp("overdue") if overdue else dim),
             Segment(" " + NET.get(row.network, clean_line(row.network[:2].upper())) + " ", dim),
             Segment(fit(who, who_w) + " ", style),
             Segment(fit(channel + clean_line(row.preview), preview_w) + " ", style),
             # A refused reply is work to do: a word, not only a colour (NO_COLOR, 80x24).
             Segment(fit("✗refused" if status_w >= 9 else "✗fail", status_w) + " ",
-                    style + comp("queue-list--overdue")) if row.reply_failed
+                    style + comp("overdue")) if row.reply_failed
             else Segment(fit(row.status if status_w >= 9 else
                              SHORT_STATUS.get(row.status, row.status), status_w) + " ", dim),
             Segment(fit(clean_line(row.assignee or "-"), agent_w) + " ", dim),

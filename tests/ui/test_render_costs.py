@@ -1,0 +1,121 @@
+"""What a keystroke costs the app besides its own work: rows drawn again, the scrollbar,
+garbage collection. Each test fails on code that redraws or collects where nothing changed
+(timings are in benchmarks/pty_bytes.py, not here)."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+
+import pytest
+
+from support import queue_screen, settle
+from tuidesk.services import Services
+from tuidesk.ui import app as app_module
+from tuidesk.ui.app import TuideskApp
+from tuidesk.ui.widgets.queue_list import QueueList
+
+
+@pytest.fixture
+def restore_gc() -> Iterator[None]:
+    threshold = gc.get_threshold()
+    yield
+    gc.unfreeze()
+    gc.set_threshold(*threshold)
+
+
+async def test_going_back_to_a_view_draws_its_rows_from_the_cache(
+        app: TuideskApp, monkeypatch: pytest.MonkeyPatch) -> None:
+    built: list[int] = []
+    real = QueueList._segments
+
+    def segments(self, row, *args):  # type: ignore[no-untyped-def]
+        built.append(row.id)
+        return real(self, row, *args)
+
+    monkeypatch.setattr(QueueList, "_segments", segments)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = queue_screen(app)
+        queue = screen.query_one(QueueList)
+        shown = [queue.render_line(y).text for y in range(queue.size.height)]
+        screen.action_view("all")
+        await settle(pilot)
+        built.clear()
+        screen.action_view("inbox")
+        await settle(pilot)
+        assert built == [], "rows drawn a moment ago were built again"
+        assert [queue.render_line(y).text for y in range(queue.size.height)] == shown
+        assert shown[0].strip() and "Nothing" not in shown[0]
+
+
+async def test_a_changed_row_or_theme_is_drawn_anew(app: TuideskApp) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        queue = queue_screen(app).query_one(QueueList)
+        before = queue.render_line(1)
+        app.theme = "textual-light" if app.theme != "textual-light" else "nord"
+        await settle(pilot)
+        after = queue.render_line(1)
+        assert before.text == after.text
+        assert [s.style for s in before] != [s.style for s in after]
+        await pilot.press("c")  # claim: the row's agent column changes
+        await settle(pilot)
+        assert "tester" in queue.render_line(0).text
+
+
+async def test_switching_between_long_views_leaves_an_unchanged_scrollbar_alone(
+        app: TuideskApp, demo_services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+    """At 12 rows, any view over 144 conversations has the same one-cell thumb at the top:
+    the scrollbar is not drawn again (its 37 rows were a third of a view switch at 120x40)."""
+    from textual.scrollbar import ScrollBar
+
+    assert demo_services.inbox.count("all") > 144 and demo_services.inbox.count("inbox") > 144
+    redrawn: list[str] = []
+    real = ScrollBar.refresh
+
+    def refresh(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        redrawn.append("bar")
+        return real(self, *args, **kwargs)
+
+    async with app.run_test(size=(120, 14)) as pilot:
+        await settle(pilot)
+        screen = queue_screen(app)
+        bar = screen.query_one(QueueList).vertical_scrollbar
+        monkeypatch.setattr(ScrollBar, "refresh", refresh)
+        screen.action_view("all")
+        assert redrawn == []
+        assert bar.window_virtual_size == demo_services.inbox.count("all")
+        screen.action_view("resolved")  # a short view: another thumb, drawn
+        assert redrawn
+        assert bar.window_virtual_size == demo_services.inbox.count("resolved")
+
+
+async def test_full_collections_wait_until_input_pauses(
+        app: TuideskApp, restore_gc: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Python's full collections paused the app 57-103 ms in the middle of keystrokes at
+    1M; they run only after a second without input."""
+    full: list[int] = []
+
+    def watch(phase: str, info: dict[str, int]) -> None:
+        if phase == "start" and info["generation"] == 2:
+            full.append(1)
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert gc.get_threshold()[2] == app_module.IDLE_ONLY
+        gc.callbacks.append(watch)
+        try:
+            garbage = [[] for _ in range(1000)]
+            for x in garbage:
+                x.append(x)  # cycles only a full collection would find once they age
+            del garbage
+            gc.collect(1)
+            await pilot.press("j")
+            app._collect_when_idle()
+            assert full == [], "a full collection ran right after a key"
+            monkeypatch.setattr(app, "_last_input", app._last_input - 2)
+            app._collect_when_idle()
+            assert full == [1]
+        finally:
+            gc.callbacks.remove(watch)
