@@ -273,6 +273,7 @@ class IngestService:
             if originals:
                 store.imports.keep_originals(originals)
             store.imports.index_messages_after(before_id)
+            store.tallies.add_messages_after(before_id)
             touched = store.imports.conversations_with_messages_after(before_id)
             known = set(existing.values())
             self.rederive([cid for cid in touched if cid in known])

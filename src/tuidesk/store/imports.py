@@ -115,6 +115,7 @@ class Imports(Repository):
                 WHERE id > ? GROUP BY 1, 2 ORDER BY 1, 2
             ON CONFLICT DO UPDATE SET n = n + excluded.n
             """, (since,))
+        self.store.tallies.add_conversations_after(since)  # the reports' figures
 
     def thread_key_of(self, network: str, remote_id: str) -> str | None:
         """The thread key of the conversation holding message `remote_id`, if stored."""

@@ -149,3 +149,12 @@ def m019_insight_index(db: Database) -> None:
             WHERE first_sentiment < -0.05;
         """
     )
+
+
+@MIGRATIONS()
+def m020_tallies(db: Database) -> None:
+    """Running tallies for the reports (see tallies.py): the figures were read from every
+    conversation and inbound message on demand (report 9.7 s / 15.6 s at 10M)."""
+    from tuidesk.store.tallies import schema
+
+    db.executescript(schema())
