@@ -19,7 +19,16 @@ from tuidesk.models import (
     View,
 )
 from tuidesk.store.base import Repository
-from tuidesk.store.views import COUNT_WHERE, MESSAGE_COLS, ROW_SELECT, VIEWS, Key, _row, fts_query
+from tuidesk.store.views import (
+    COUNT_WHERE,
+    MESSAGE_COLS,
+    ROW_SELECT,
+    VIEWS,
+    Key,
+    _row,
+    fts_query,
+    literal_query,
+)
 
 #: Conversation columns an action may change (and undo may restore).
 STATE_COLUMNS = ConversationState._fields[:-1]  # all but tags (their own table)
@@ -135,19 +144,25 @@ class Conversations(Repository):
         if not query:
             return [], None
         cond = "" if before is None else " AND rowid < :before"
+        sql = f"""
+            SELECT f.rowid, m.conversation_id FROM
+                (SELECT rowid FROM messages_fts WHERE messages_fts MATCH :q{cond}
+                 ORDER BY rowid DESC LIMIT :limit) f
+            JOIN messages m ON m.id = f.rowid
+            ORDER BY f.rowid DESC
+            """
         try:
-            rows = self._q(
-                f"""
-                SELECT f.rowid, m.conversation_id FROM
-                    (SELECT rowid FROM messages_fts WHERE messages_fts MATCH :q{cond}
-                     ORDER BY rowid DESC LIMIT :limit) f
-                JOIN messages m ON m.id = f.rowid
-                ORDER BY f.rowid DESC
-                """,
-                {"q": query, "before": before, "limit": limit},
-            )
+            rows = self._q(sql, {"q": query, "before": before, "limit": limit})
         except sqlite3.OperationalError as exc:
-            raise QueryError(f"Search {text!r}: {exc}", "Search syntax") from exc
+            literal = literal_query(text)
+            if not literal:
+                return [], None  # no word in it (a lone quote): nothing to find
+            if literal == query:
+                raise QueryError(f"Search {text!r}: {exc}", "Search syntax") from exc
+            try:  # not FTS5 syntax after all: the words as written
+                rows = self._q(sql, {"q": literal, "before": before, "limit": limit})
+            except sqlite3.OperationalError as again:
+                raise QueryError(f"Search {text!r}: {again}", "Search syntax") from again
         # Every message is indexed in the transaction that stores it, so every hit joins.
         next_before = rows[-1][0] if len(rows) == limit else None
         return [r[1] for r in rows], next_before

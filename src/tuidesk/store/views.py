@@ -82,6 +82,13 @@ def fts_query(text: str) -> str:
     text = text.strip()
     if _FTS_OPERATORS.search(text):
         return text
+    return literal_query(text)
+
+
+def literal_query(text: str) -> str:
+    """Every word as written, none an operator: what a query that is not valid FTS5 syntax
+    (`ETA: tomorrow`, a lone `*`, `NOT`, `(`, an unclosed quote) searches for instead of
+    failing with SQLite's own message."""
     words = [w.replace('"', "") for w in text.split() if w.replace('"', "")]
     return " ".join(f'"{w}"' for w in words)
 
