@@ -63,10 +63,11 @@ class Reports(Repository):
             "WHERE c.first_inbound_at IS NULL AND c.created_at >= ? AND c.created_at < ?",
             (since, until, since, until))
 
-    def _window(self, since: int | None, brands: list[int] | None
+    def _window(self, since: int | None, brands: list[int] | None, buckets: bool = True
                 ) -> tuple[dict[str, int], dict[int, dict[int, int]], list[tuple[Any, ...]]]:
-        """Tallied counts, {brand: {bucket: answered}} and the rows of a partial first day,
-        for conversations dated since `since`."""
+        """Tallied counts, {brand: {bucket: answered}} (only if `buckets`: the late and
+        conversion counts need none) and the rows of a partial first day, for conversations
+        dated since `since`."""
         whole, edge = _split(since, DAY)
         where, params = ["1"], []
         if whole is not None:
@@ -83,7 +84,7 @@ class Reports(Repository):
         hist: dict[int, dict[int, int]] = {}
         for bid, bucket, n in self._q(
                 f"SELECT brand_id, bucket, sum(n) FROM {table} WHERE {cond} "
-                "GROUP BY 1, 2 HAVING sum(n) > 0", params):
+                "GROUP BY 1, 2 HAVING sum(n) > 0", params) if buckets else ():
             hist.setdefault(int(bid), {})[int(bucket)] = int(n)
         rows = []
         if since is not None and edge is not None:
@@ -243,7 +244,7 @@ class Reports(Repository):
         the SLA policy (business hours included); for rows from before m008, the wall-clock
         target of their priority (judged here, from the few such rows: conv_undated)."""
         brands = self._brand_ids(brand)
-        counts, _, rows = self._window(since, brands)
+        counts, _, rows = self._window(since, brands, buckets=False)
 
         def late(first_in: int, reply: int, due: int | None, priority: int) -> bool:
             target = targets.get(int(priority), targets.get(3, 14400))
@@ -308,7 +309,7 @@ class Reports(Repository):
 
     def conversions(self, since: int | None) -> dict[str, int]:
         """Conversations that started negative, and those of them that ended positive."""
-        counts, _, _ = self._window(since, None)
+        counts, _, _ = self._window(since, None, buckets=False)
         negative, converted = counts["negative"], counts["converted"]
         whole, edge = _split(since, DAY)
         if since is not None and edge is not None:  # the partial first day, from its rows
