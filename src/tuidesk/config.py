@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from tuidesk.errors import ConfigError
+from tuidesk.models.views import BUILTIN_NAMES, ViewFilter
 from tuidesk.paths import config_file
 
 PRIORITY_KEYS = {"urgent": 1, "high": 2, "normal": 3, "low": 4}
@@ -96,6 +97,12 @@ class Settings:
     """Seconds overdue after which a conversation is flagged as an SLA breach."""
     breach_escalate: str | None = None
     """Escalation target for a breached conversation (None: only flag it)."""
+    views: tuple[ViewFilter, ...] = ()
+    """Saved views ([views.NAME] tables), shown after the built-in ones."""
+    agents: tuple[str, ...] = ()
+    """The team's agents, offered when assigning (with everyone who has worked here)."""
+    config_path: Path | None = None
+    """The file these settings came from (errors about it name its lines)."""
 
 
 def read_toml(path: Path) -> dict[str, Any]:
@@ -227,6 +234,23 @@ class _Escalation(_Section):
     body: str = ""
 
 
+class _View(_Section):
+    title: Annotated[str, Field(max_length=40)] = ""
+    status: list[Literal["new", "open", "pending", "snoozed", "escalated", "resolved"]] = []
+    tag: list[Annotated[str, Field(min_length=1, max_length=64)]] = []
+    network: list[Literal["mastodon", "bluesky", "twitter"]] = []
+    brand: list[Name] = []
+    agent: Name | None = None
+    """'me', 'nobody' or an agent's name."""
+    priority: list[Literal["urgent", "high", "normal", "low"]] = []
+    overdue: bool = False
+    query: Annotated[str, Field(max_length=200)] = ""
+    sort: Literal["due", "newest", "oldest"] = "due"
+
+
+_VIEW_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,23}")
+
+
 class ConfigFile(_Section):
     """The shape of config.toml: unknown keys, wrong types and out-of-range values are
     refused with the key named (they were tracebacks, or silently misread)."""
@@ -240,6 +264,8 @@ class ConfigFile(_Section):
     sync: _Sync = _Sync()
     keys: dict[str, str] = {}
     escalation: list[_Escalation] = []
+    views: dict[str, _View] = {}
+    agents: list[Name] = []
 
 
 def _minutes(table: Mapping[Any, int]) -> dict[int, int]:
@@ -278,6 +304,7 @@ def load_settings(path: Path | None = None, agent: str | None = None) -> Setting
         raise ConfigError(f"{path}: sla.breach_escalate: no escalation target "
                           f"{cfg.sla.breach_escalate!r} (use one of {', '.join(names)})")
     return Settings(
+        views=_views(path, cfg.views), agents=tuple(cfg.agents), config_path=path,
         supervisors=tuple(cfg.supervisors), vip=tuple(cfg.vip),
         followup_days=cfg.followup_days,
         business_hours=_clock_minutes(cfg.sla.business_hours),
@@ -293,3 +320,22 @@ def load_settings(path: Path | None = None, agent: str | None = None) -> Setting
         breach_after=None if cfg.sla.breach_after is None else cfg.sla.breach_after * 60,
         breach_escalate=cfg.sla.breach_escalate,
     )
+
+
+def _views(path: Path, views: dict[str, _View]) -> tuple[ViewFilter, ...]:
+    """[views.NAME] tables as filters; a name must not hide a built-in view."""
+    out = []
+    for name, v in views.items():
+        if not _VIEW_NAME.fullmatch(name):
+            raise ConfigError(f"{path}: views.{name}: a view's name is 1-24 lower-case "
+                              "letters, digits, - or _ (it is typed in :view NAME)")
+        if name in BUILTIN_NAMES:
+            raise ConfigError(f"{path}: views.{name}: {name!r} is a built-in view; "
+                              "choose another name")
+        out.append(ViewFilter(
+            name=name, title=v.title, statuses=tuple(v.status),
+            tags=tuple(t.strip().lstrip("#").lower() for t in v.tag),
+            networks=tuple(v.network), brands=tuple(v.brand), agent=v.agent,
+            priorities=tuple(PRIORITY_KEYS[p] for p in v.priority), overdue=v.overdue,
+            query=v.query.strip(), sort=v.sort))
+    return tuple(out)

@@ -10,6 +10,7 @@ from tuidesk.config import Settings
 from tuidesk.connectors.base import Connector
 from tuidesk.models import KeywordRule
 from tuidesk.services.audit import SYSTEM
+from tuidesk.services.bulk import BulkService
 from tuidesk.services.clock import Clock, system_clock
 from tuidesk.services.clocks import ClockService
 from tuidesk.services.config_effects import apply_config
@@ -52,8 +53,15 @@ class Services:
 
     def for_agent(self, agent: str) -> InboxService:
         s = self.settings
-        return InboxService(self._store, agent, self.inbox.sla, self.inbox.clock,
-                            s.supervisors, s.followup_days, s.escalation_targets)
+        inbox = InboxService(self._store, agent, self.inbox.sla, self.inbox.clock,
+                             s.supervisors, s.followup_days, s.escalation_targets)
+        inbox.saved_views = self.inbox.saved_views
+        return inbox
+
+    @property
+    def bulk(self) -> BulkService:
+        """One action on many conversations as one undo step (marks, `:` commands)."""
+        return BulkService(self.inbox, self.escalations)
 
     def escalations_for(self, agent: str) -> EscalationService:
         return EscalationService(self._store, agent, self.inbox.sla, self.inbox.clock,
@@ -124,6 +132,8 @@ def open_services(
     sla = sla_from(settings)
     inbox = InboxService(store, settings.agent, sla, clock, settings.supervisors,
                          settings.followup_days, settings.escalation_targets)
+    inbox.saved_views = {v.name: v for v in settings.views}
+    inbox.roster = settings.agents
     ingest = IngestService(store, sla, clock, vip=frozenset(settings.vip))
     apply_config(store, ingest, settings.vip, repr(sla))
     sync = SyncService(store, ingest, connectors, rules, clock,

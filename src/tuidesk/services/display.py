@@ -162,3 +162,24 @@ def safe_cell(value: Any) -> Any:
         return value
     text = clean_line(value)
     return "'" + text if text.startswith(_FORMULA) else text
+
+
+_URL_BAD = re.compile(r"[\x00-\x20\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\"'<>\\`]")
+
+
+def openable_url(url: str | None) -> str | None:
+    """`url` if it is safe to open or copy: http(s), a host, and nothing a shell, a
+    terminal or a browser would read as more than a link (no spaces, quotes, controls or
+    bidi marks); else None. A message's URL comes from its server, as untrusted as its text.
+    """
+    from urllib.parse import urlsplit
+
+    if not url or len(url) > 2000 or _URL_BAD.search(url):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    return url

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 from tuidesk.config import DEFAULT_TARGETS, EscalationTarget
 from tuidesk.errors import ActionError
 from tuidesk.models import (
+    VIEW_TITLES,
     Conversation,
     ConversationRow,
     Event,
     SavedReply,
     Status,
 )
+from tuidesk.models.views import BUILTIN_NAMES, ViewFilter
 from tuidesk.services.audit import act
 from tuidesk.services.clock import Clock, system_clock
 from tuidesk.services.priority import SlaPolicy
@@ -54,21 +57,46 @@ class InboxService:
 
     # -- reading ---------------------------------------------------------------------------
 
+    roster: tuple[str, ...] = ()
+    """The team as config.toml lists it (`agents = [...]`)."""
+    saved_views: dict[str, ViewFilter] = {}
+    """Saved views by name (config.toml [views.NAME]); set by open_services."""
+
+    def view_named(self, name: str) -> str | None:
+        """The view a name means ('waiting' is the pending view; a saved view's name), or
+        None if there is none by that name."""
+        name = name.strip().lower()
+        builtin = BUILTIN_NAMES.get(name)
+        if builtin is not None:
+            return builtin
+        for key, title in VIEW_TITLES.items():  # the app's own titles work too
+            if title.lower() == name:
+                return key
+        return name if name in self.saved_views else None
+
+    def _view(self, view: str) -> str | ViewFilter:
+        saved = self.saved_views.get(view)
+        if saved is None:
+            return view
+        return replace(saved, now=self.clock()) if saved.overdue else saved
+
     def page(self, view: str, after: Key | None = None, limit: int = 100) -> list[ConversationRow]:
-        return self.store.conversations.page(view, self.agent, after, limit)
+        return self.store.conversations.page(self._view(view), self.agent, after, limit)
 
     def page_before(self, view: str, before: Key | None = None,
                     limit: int = 100) -> list[ConversationRow]:
-        return self.store.conversations.page_before(view, self.agent, before, limit)
+        return self.store.conversations.page_before(self._view(view), self.agent, before,
+                                                    limit)
 
     def page_at(self, view: str, offset: int, limit: int = 100) -> list[ConversationRow]:
-        return self.store.conversations.page_at(view, self.agent, offset, limit)
+        return self.store.conversations.page_at(self._view(view), self.agent, offset, limit)
 
-    def count(self, view: str) -> int:
-        return self.store.conversations.count(view, self.agent)
+    def count(self, view: str, cap: int = 10_000) -> int:
+        """Conversations in a view (a saved view is counted up to `cap`; cap + 1: more)."""
+        return self.store.conversations.count(self._view(view), self.agent, cap)
 
     def key_of(self, view: str, row: ConversationRow) -> Key:
-        return self.store.conversations.key_of(view, row)
+        return self.store.conversations.key_of(self._view(view), row)
 
     def search(self, text: str, limit: int = 500) -> list[ConversationRow]:
         return self.store.conversations.search(text, limit)
@@ -157,6 +185,20 @@ class InboxService:
         with self.store.write():
             self._act(conversation_id, "tag", {}, tags=clean)
 
+    def change_tags(self, conversation_id: int, add: list[str], remove: list[str]) -> None:
+        """Add and remove tags, keeping the others (`:tag billing` on marked rows)."""
+        current = set(self.store.conversations.tags_of(conversation_id))
+        gone = {t.strip().lstrip("#").lower() for t in remove}
+        self.set_tags(conversation_id, [*(current - gone), *add])
+
+    def known_tags(self, prefix: str = "") -> list[str]:
+        return self.store.team.known_tags(prefix.strip().lstrip("#").lower())
+
+    def known_agents(self) -> list[str]:
+        """Agents who acted here, hold conversations, have the app open or are supervisors."""
+        return sorted({*self.store.team.known_agents(), *self.supervisors, *self.roster,
+                       self.agent})
+
     def note(self, conversation_id: int, text: str) -> None:
         if not text.strip():
             raise ActionError("A note needs some text.")
@@ -216,7 +258,8 @@ class InboxService:
                 raise ActionError(f"No saved reply named {name!r}.")
 
     def undo(self) -> tuple[int, str]:
-        """Undo this agent's most recent action not yet undone.
+        """Undo this agent's most recent action not yet undone: one conversation's, or every
+        conversation of a bulk action.
 
         Returns:
             (conversation id, what was undone).
@@ -228,35 +271,43 @@ class InboxService:
             event = self.store.audit.last_undoable_event(self.agent)
             if event is None:
                 raise ActionError("Nothing to undo.")
-            before = json.loads(event.before or "{}")
-            after = json.loads(event.after or "{}")
-            cid = event.conversation_id
-            assert cid is not None
+            events = self.store.audit.batch_events(self.agent, event)
             now = self.clock()
-            if event.action == "note":
-                self.store.messages.delete_note(after["note_id"])
-            elif event.action == "escalate":
-                self.store.escalations.set_escalation_status(
-                    after["escalation_id"], "cancelled", now)
-                # Its ticket is not opened either (unless it is already on its way).
-                self.store.escalations.cancel_webhooks(after["escalation_id"], now)
-            elif event.action == "reply":
-                if not self.store.outbox.cancel_outbox(after["outbox_id"], now, states=("queued",)):
-                    raise ActionError("That reply is already being delivered; it cannot be "
-                                      "undone.")
-                # Its text comes back as my draft, to edit or send later.
-                self.store.messages.save_draft(cid, self.agent, after["text"],
-                                      after.get("visibility", "public"), now)
-            current = self.store.conversations.snapshot(cid)
-            self.store.conversations.update_conversation(cid, before, now)
-            self.store.conversations.set_tags(cid, before.get("tags", []))
-            self.store.audit.add_event(self.agent, "undo", cid, current,
-                                       self.store.conversations.snapshot(cid), now,
-                                       {"undid": event.id, "action": event.action})
+            for one in events:
+                self._undo_event(one, now)
+        cid = events[-1].conversation_id
+        assert cid is not None
+        if len(events) > 1:
+            return cid, f"Undid {event.action} on {len(events)} conversations"
         if event.action == "reply":
             return cid, f"Undid reply on #{cid}: its text is back as your draft"
         return cid, f"Undid {event.action} on #{cid}"
 
+    def _undo_event(self, event: Event, now: int) -> None:
+        before = json.loads(event.before or "{}")
+        after = json.loads(event.after or "{}")
+        cid = event.conversation_id
+        assert cid is not None
+        if event.action == "note":
+            self.store.messages.delete_note(after["note_id"])
+        elif event.action == "escalate":
+            self.store.escalations.set_escalation_status(
+                after["escalation_id"], "cancelled", now)
+            # Its ticket is not opened either (unless it is already on its way).
+            self.store.escalations.cancel_webhooks(after["escalation_id"], now)
+        elif event.action == "reply":
+            if not self.store.outbox.cancel_outbox(after["outbox_id"], now, states=("queued",)):
+                raise ActionError("That reply is already being delivered; it cannot be "
+                                  "undone.")
+            # Its text comes back as my draft, to edit or send later.
+            self.store.messages.save_draft(cid, self.agent, after["text"],
+                                           after.get("visibility", "public"), now)
+        current = self.store.conversations.snapshot(cid)
+        self.store.conversations.update_conversation(cid, before, now)
+        self.store.conversations.set_tags(cid, before.get("tags", []))
+        self.store.audit.add_event(self.agent, "undo", cid, current,
+                                   self.store.conversations.snapshot(cid), now,
+                                   {"undid": event.id, "action": event.action})
 
 
 class SearchHits:

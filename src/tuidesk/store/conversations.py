@@ -16,16 +16,19 @@ from tuidesk.models import (
     Message,
     Note,
     StateInputs,
-    View,
 )
+from tuidesk.models.views import ViewFilter
 from tuidesk.store.base import Repository
+from tuidesk.store.scripts import split_query
 from tuidesk.store.views import (
     COUNT_WHERE,
     MESSAGE_COLS,
     ROW_SELECT,
+    SORT_KEYS,
     VIEWS,
     Key,
     _row,
+    filter_sql,
     fts_query,
     literal_query,
 )
@@ -38,16 +41,26 @@ class Conversations(Repository):
     """Queue pages (keyset), counts, search, detail; claims, tags and state snapshots."""
 
     @staticmethod
-    def key_of(view: str, row: ConversationRow) -> Key:
+    def key_of(view: str | ViewFilter, row: ConversationRow) -> Key:
         """The keyset position of a row in a view."""
-        return (row.last_at or 0, row.id) if view == View.ALL else (row.sort_key, row.id)
+        col = SORT_KEYS[view.sort][0] if isinstance(view, ViewFilter) else VIEWS[view][1]
+        return (row.last_at or 0, row.id) if col == "c.last_at" else (row.sort_key, row.id)
+
+    @staticmethod
+    def _spec(view: str | ViewFilter, agent: str) -> tuple[str, dict[str, Any], str, bool]:
+        """(WHERE, parameters, key column, descending?) of a built-in or saved view."""
+        if isinstance(view, ViewFilter):
+            where, params = filter_sql(view, agent)
+            return (where, params | {"agent": agent}, *SORT_KEYS[view.sort])
+        where, col, desc = VIEWS[view]
+        return where, {"agent": agent}, col, desc
 
     def page(
-        self, view: str, agent: str, after: Key | None = None, limit: int = 100
+        self, view: str | ViewFilter, agent: str, after: Key | None = None, limit: int = 100
     ) -> list[ConversationRow]:
         """Rows of `view` that follow `after` in display order (the first page if None)."""
-        where, col, desc = VIEWS[view]
-        params: dict[str, Any] = {"agent": agent, "limit": limit}
+        where, params, col, desc = self._spec(view, agent)
+        params["limit"] = limit
         cond = ""
         if after is not None:
             cond = f" AND ({col}, c.id) {'<' if desc else '>'} (:k, :i)"
@@ -57,11 +70,11 @@ class Conversations(Repository):
         return [_row(r) for r in self._q(sql, params)]
 
     def page_before(
-        self, view: str, agent: str, before: Key | None = None, limit: int = 100
+        self, view: str | ViewFilter, agent: str, before: Key | None = None, limit: int = 100
     ) -> list[ConversationRow]:
         """Rows of `view` that precede `before` (the last page if None), in display order."""
-        where, col, desc = VIEWS[view]
-        params: dict[str, Any] = {"agent": agent, "limit": limit}
+        where, params, col, desc = self._spec(view, agent)
+        params["limit"] = limit
         cond = ""
         if before is not None:
             cond = f" AND ({col}, c.id) {'>' if desc else '<'} (:k, :i)"
@@ -73,16 +86,16 @@ class Conversations(Repository):
         return rows
 
     def page_at(
-        self, view: str, agent: str, offset: int, limit: int = 100
+        self, view: str | ViewFilter, agent: str, offset: int, limit: int = 100
     ) -> list[ConversationRow]:
         """Rows from position `offset`: only for jumps to an arbitrary place (scrollbar drag)."""
-        where, col, desc = VIEWS[view]
+        where, params, col, desc = self._spec(view, agent)
         order = "DESC" if desc else "ASC"
         sql = (
             f"{ROW_SELECT} WHERE {where} ORDER BY {col} {order}, c.id {order} "
             "LIMIT :limit OFFSET :offset"
         )
-        rows = self._q(sql, {"agent": agent, "limit": limit, "offset": max(0, offset)})
+        rows = self._q(sql, params | {"limit": limit, "offset": max(0, offset)})
         return [_row(r) for r in rows]
 
     def assigned_ids(self, agent: str, limit: int = 2000) -> list[int]:
@@ -91,8 +104,14 @@ class Conversations(Repository):
             "SELECT id FROM conversations WHERE assignee = ? AND bucket != 'resolved' "
             "ORDER BY sort_key, id LIMIT ?", (agent, limit))]
 
-    def count(self, view: str, agent: str) -> int:
-        """Conversations in `view`: a sum over view_counts (kept by triggers), not a scan."""
+    def count(self, view: str | ViewFilter, agent: str, cap: int = 10_000) -> int:
+        """Conversations in `view`: for a built-in view a sum over view_counts (kept by
+        triggers), not a scan; a saved view is counted up to `cap` (cap + 1: more)."""
+        if isinstance(view, ViewFilter):
+            where, params, _, _ = self._spec(view, agent)
+            return int(self._one(
+                f"SELECT count(*) FROM (SELECT 1 FROM conversations c WHERE {where} "
+                "LIMIT :cap)", params | {"cap": cap + 1}))
         return int(self._one(
             f"SELECT coalesce(sum(n), 0) FROM view_counts c WHERE {COUNT_WHERE[view]}",
             {"agent": agent}))
@@ -140,29 +159,38 @@ class Conversations(Repository):
         Raises:
             QueryError: the query is not valid FTS5 syntax.
         """
-        query = fts_query(text)
-        if not query:
-            return [], None
+        chars, rest = split_query(text)
         cond = "" if before is None else " AND rowid < :before"
-        sql = f"""
-            SELECT f.rowid, m.conversation_id FROM
-                (SELECT rowid FROM messages_fts WHERE messages_fts MATCH :q{cond}
-                 ORDER BY rowid DESC LIMIT :limit) f
-            JOIN messages m ON m.id = f.rowid
-            ORDER BY f.rowid DESC
-            """
+
+        def hits(query: str) -> list[tuple[Any, ...]]:
+            if chars:
+                # Text without spaces (CJK, emoji) is found by its characters, in order;
+                # the query's other words must match the same message.
+                also = (" AND rowid IN (SELECT rowid FROM messages_fts WHERE messages_fts "
+                        "MATCH :q)") if query else ""
+                inner = f"SELECT rowid FROM messages_chars WHERE messages_chars MATCH :c{also}"
+            elif query:
+                inner = "SELECT rowid FROM messages_fts WHERE messages_fts MATCH :q"
+            else:
+                return []
+            return self._q(
+                f"SELECT f.rowid, m.conversation_id FROM ({inner}{cond} ORDER BY rowid DESC "
+                "LIMIT :limit) f JOIN messages m ON m.id = f.rowid ORDER BY f.rowid DESC",
+                {"q": query, "c": chars, "before": before, "limit": limit})
+
+        query = fts_query(rest)
         try:
-            rows = self._q(sql, {"q": query, "before": before, "limit": limit})
+            rows = hits(query)
         except sqlite3.OperationalError as exc:
-            literal = literal_query(text)
-            if not literal:
-                return [], None  # no word in it (a lone quote): nothing to find
+            literal = literal_query(rest)
             if literal == query:
                 raise QueryError(f"Search {text!r}: {exc}", "Search syntax") from exc
-            try:  # not FTS5 syntax after all: the words as written
-                rows = self._q(sql, {"q": literal, "before": before, "limit": limit})
+            try:  # not FTS5 syntax after all: the words as written (none: nothing to find)
+                rows = hits(literal)
             except sqlite3.OperationalError as again:
                 raise QueryError(f"Search {text!r}: {again}", "Search syntax") from again
+        if not rows:
+            return [], None
         # Every message is indexed in the transaction that stores it, so every hit joins.
         next_before = rows[-1][0] if len(rows) == limit else None
         return [r[1] for r in rows], next_before

@@ -24,6 +24,7 @@ from tuidesk.store.meta import Meta
 from tuidesk.store.migrations import APPLICATION_ID, MIGRATIONS, known_names
 from tuidesk.store.outbox import Outbox
 from tuidesk.store.reports import Reports
+from tuidesk.store.scripts import char_tokens
 from tuidesk.store.tallies import Tallies
 from tuidesk.store.team import Team
 
@@ -136,6 +137,8 @@ class Store:
             # 32 MB page cache (default 2 MB): bulk imports update several indexes whose
             # pages would otherwise be evicted and re-read. Filled only as pages are used.
             conn.execute("PRAGMA cache_size = -32000")
+            # Messages in scripts without spaces are indexed character by character.
+            conn.create_function("tuidesk_chars", 1, char_tokens, deterministic=True)
             db = Database(conn, execute_plugins=False)
             store = cls(db, str(path))
             if migrate:
@@ -227,6 +230,20 @@ class Store:
                     except sqlite3.Error:
                         pass
                 raise store_error(self.path, exc) from exc
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """Inside write(): what the block wrote is undone if it raises; the transaction goes on
+        (one conversation of a bulk action that fails leaves the others done)."""
+        conn = self.db.conn
+        conn.execute("SAVEPOINT part")
+        try:
+            yield
+        except BaseException:
+            conn.execute("ROLLBACK TO part")
+            conn.execute("RELEASE part")
+            raise
+        conn.execute("RELEASE part")
 
     def _begin_immediate(self, conn: sqlite3.Connection) -> None:
         """Take the write lock, waiting our turn for up to BUSY_TIMEOUT_MS.

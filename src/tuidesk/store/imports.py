@@ -174,6 +174,12 @@ class Imports(Repository):
             "SELECT id, text, author FROM messages WHERE id > ?",
             (message_id,),
         )
+        self.db.execute(
+            "INSERT INTO messages_chars (rowid, tokens) "
+            "SELECT id, t FROM (SELECT id, tuidesk_chars(text) AS t FROM messages "
+            "WHERE id > ? AND text GLOB '*[^ -~]*') WHERE t IS NOT NULL",
+            (message_id,),
+        )
 
     def refresh_aggregates(self, conversation_ids: Iterable[int]) -> list[StateInputs]:
         """Recompute counts, times, preview and sentiment of conversations from their messages.

@@ -158,3 +158,20 @@ def m020_tallies(db: Database) -> None:
     from tuidesk.store.tallies import schema
 
     db.executescript(schema())
+
+
+@MIGRATIONS()
+def m021_unspaced_search_and_tags(db: Database) -> None:
+    """Search inside CJK, Thai and emoji text (messages_chars, see scripts.py), filled from
+    every message that has such characters (a GLOB on non-ASCII bytes skips the others
+    without calling Python); and the tag index saved views filter by."""
+    db.executescript(
+        """
+        CREATE VIRTUAL TABLE messages_chars USING fts5 (tokens, tokenize='unicode61');
+        INSERT INTO messages_chars (rowid, tokens)
+            SELECT id, t FROM (SELECT id, tuidesk_chars(text) AS t FROM messages
+                               WHERE text GLOB '*[^ -~]*')
+            WHERE t IS NOT NULL;
+        CREATE INDEX tags_by_tag ON conversation_tags (tag, conversation_id);
+        """
+    )

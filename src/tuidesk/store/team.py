@@ -37,3 +37,36 @@ class Team(Repository):
         return [(r[0], r[1]) for r in self._q(
             "SELECT agent, activity FROM presence WHERE conversation_id = ? AND at >= ? "
             "AND agent != ? ORDER BY agent", (conversation_id, since, exclude))]
+
+    def known_agents(self, exclude: str = "system") -> list[str]:
+        """Everyone who ever acted here, holds a conversation or has the app open.
+
+        The audit log's agents are read by a skip scan of events_agent (one index probe per
+        agent, not a pass over every event), so this costs the same at 10M events as at 10.
+        """
+        found: set[str] = set()
+        last = ""
+        while True:
+            row = self._q("SELECT min(agent) FROM events WHERE agent > ?", (last,))
+            if not row or row[0][0] is None:
+                break
+            last = str(row[0][0])
+            found.add(last)
+        found.update(str(r[0]) for r in self._q(
+            "SELECT assignee FROM view_counts WHERE assignee != '' AND n > 0 "
+            "UNION SELECT agent FROM presence"))
+        found.discard(exclude)
+        return sorted(found)
+
+    def known_tags(self, prefix: str = "", limit: int = 20) -> list[str]:
+        """Tags in use that start with `prefix`, by a skip scan of tags_by_tag."""
+        found: list[str] = []
+        while len(found) < limit:
+            row = self._q("SELECT min(tag) FROM conversation_tags WHERE tag > ?",
+                          (found[-1],)) if found else self._q(
+                "SELECT min(tag) FROM conversation_tags WHERE tag >= ?", (prefix,))
+            tag = row[0][0] if row else None
+            if tag is None or not str(tag).startswith(prefix):
+                break
+            found.append(str(tag))
+        return found

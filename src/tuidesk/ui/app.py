@@ -8,9 +8,9 @@ from collections.abc import Iterable
 
 from textual import events, on, work
 from textual.app import App, SystemCommand
-from textual.binding import Binding
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
+from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
 from tuidesk import crash
@@ -18,8 +18,10 @@ from tuidesk.errors import TuideskError
 from tuidesk.services import Services
 from tuidesk.services.display import clean, clean_line
 from tuidesk.ui.guard import Guarded
+from tuidesk.ui.keys import catalogue, check_keymap, shown_keys
 from tuidesk.ui.messages import SyncFinished
 from tuidesk.ui.screens.queue import QueueScreen
+from tuidesk.ui.screens.queue_keys import APP_BINDINGS
 from tuidesk.ui.wire import SgrDiff
 
 #: Full collections: never by allocation count (Python's default is every tenth middle-
@@ -32,12 +34,13 @@ class TuideskApp(Guarded, App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "tuidesk"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
-    BINDINGS = [Binding("ctrl+c", "quit", "Quit", show=False, id="app.ctrl_c"),
-                Binding("S", "sync", "Sync now", show=False, id="app.sync",
-                        tooltip="Fetch mentions and deliver the outbox now")]
+    BINDINGS = APP_BINDINGS
     ENABLE_COMMAND_PALETTE = True
 
     def __init__(self, services: Services) -> None:
+        """Raises ConfigError for a [keys] entry that names no binding or takes a key
+        another binding has (Textual would drop one of them silently)."""
+        check_keymap(services.settings.keymap, services.settings.config_path)
         super().__init__()
         self.services = services
         self._last_input = time.monotonic()
@@ -72,6 +75,15 @@ class TuideskApp(Guarded, App[None]):
     def _collect_when_idle(self) -> None:
         if time.monotonic() - self._last_input >= 1.0 and gc.get_count()[2]:
             gc.collect()
+
+    async def _on_key(self, event: events.Key) -> None:
+        """A key typed into the list before the `:` or `/` before it had opened a text
+        field goes to that field (see TypeAhead), not to the list's bindings."""
+        target = self.focused
+        if getattr(event, "type_ahead", False) and isinstance(target, Input):
+            # App._on_key (bindings) runs after this handler unless the default is off.
+            event.prevent_default()
+            target.post_message(events.Key(event.key, event.character))
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown, events.Paste)):
@@ -145,15 +157,18 @@ class TuideskApp(Guarded, App[None]):
             self._handle_exception(error)
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
-        """Every queue action is also in the command palette (Ctrl+P)."""
+        """Every key's action is also in the command palette (Ctrl+P), with its key as
+        bound now (after [keys] in config.toml)."""
         yield from super().get_system_commands(screen)
-        if isinstance(screen, QueueScreen):
-            for binding in screen.BINDINGS:
-                if not isinstance(binding, Binding) or binding.action.startswith("app."):
-                    continue
-                action = binding.action
-                yield SystemCommand(
-                    f"{binding.description} ({binding.key})",
-                    binding.tooltip or binding.description,
-                    lambda a=action: self.call_later(screen.run_action, a),
-                )
+        if not isinstance(screen, QueueScreen):
+            return
+        for key in catalogue(self.services.settings.keymap):
+            if key.scope not in ("queue", "app") or key.binding.action in (
+                    "command_palette", "quit", "app.quit", "back"):
+                continue
+            action = key.binding.action
+            target = self if key.scope == "app" else screen
+            yield SystemCommand(
+                f"{key.binding.description} ({shown_keys(key.keys)})", key.description,
+                lambda a=action, t=target: self.call_later(t.run_action, a),
+            )

@@ -9,6 +9,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
 from tuidesk.ui.guard import Guarded
+from tuidesk.ui.widgets.completing_input import CompletingInput
 
 
 class TextPromptModal(Guarded, ModalScreen[str | None]):
@@ -24,8 +25,10 @@ class TextPromptModal(Guarded, ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="prompt.cancel")]
 
     def __init__(self, title: str, value: str = "", placeholder: str = "",
-                 hint: str = "Enter to save · Esc to cancel") -> None:
+                 hint: str = "Enter to save · Esc to cancel",
+                 suggestions: list[str] | None = None) -> None:
         super().__init__()
+        self.suggestions = suggestions
         self.title_text = title
         self.value = value
         self.placeholder = placeholder
@@ -34,7 +37,14 @@ class TextPromptModal(Guarded, ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(self.title_text, markup=False)
-            yield Input(value=self.value, placeholder=self.placeholder, id="prompt-input")
+            if self.suggestions is None:
+                yield Input(value=self.value, placeholder=self.placeholder, id="prompt-input")
+            else:
+                names = self.suggestions
+                yield CompletingInput(
+                    lambda typed: [n for n in names if n.lower().startswith(
+                        typed.strip().lower()) and n != typed.strip()],
+                    value=self.value, placeholder=self.placeholder, id="prompt-input")
             yield Label("", classes="error", id="prompt-error", markup=False)
             yield Label(self.hint, classes="hint", markup=False)
 

@@ -13,7 +13,7 @@ from textual.timer import Timer
 from textual.widgets import Input, Label, Static
 
 from tuidesk.errors import QueryError, TuideskError
-from tuidesk.models import ConversationRow, View
+from tuidesk.models import VIEW_TITLES, ConversationRow, View
 from tuidesk.services import Services
 from tuidesk.services.queue_window import QueueWindow, SearchWindow
 from tuidesk.ui.guard import Guarded
@@ -21,9 +21,18 @@ from tuidesk.ui.messages import SyncFinished
 from tuidesk.ui.screens.dashboard import DashboardScreen, Drill
 from tuidesk.ui.screens.help import HelpModal
 from tuidesk.ui.screens.queue_actions import ConversationActions
+from tuidesk.ui.screens.queue_commands import (
+    CommandActions,
+    completions,
+    jump_target,
+    load_history,
+    save_history,
+)
 from tuidesk.ui.screens.queue_keys import NEEDS_ROW, QUEUE_BINDINGS
+from tuidesk.ui.screens.queue_marks import MarkActions
 from tuidesk.ui.screens.welcome import WelcomeModal
 from tuidesk.ui.text import join, safe_line
+from tuidesk.ui.widgets.completing_input import CompletingInput
 from tuidesk.ui.widgets.conversation_detail import ConversationDetail
 from tuidesk.ui.widgets.footer import QueueFooter
 from tuidesk.ui.widgets.queue_list import QueueList, header_text
@@ -33,7 +42,7 @@ from tuidesk.ui.widgets.view_bar import ViewBar, window_count
 DETAIL_DELAY = 0.06
 
 
-class QueueScreen(Guarded, ConversationActions, Screen[None]):
+class QueueScreen(Guarded, ConversationActions, MarkActions, CommandActions, Screen[None]):
     BINDINGS = QUEUE_BINDINGS
 
     selected: reactive[ConversationRow | None] = reactive(None, repaint=False)
@@ -66,8 +75,7 @@ class QueueScreen(Guarded, ConversationActions, Screen[None]):
         self._selected_at = 0
         self._presence_id: int | None = None
         self._shown_count = ""
-        self._results: Callable[[], SearchWindow] = lambda: SearchWindow(self.inbox, [], "")
-        """Makes the shown search or drill-down list again (after a change)."""
+        self.marks = {}
 
     def compose(self) -> ComposeResult:
         now = self.inbox.clock
@@ -81,10 +89,16 @@ class QueueScreen(Guarded, ConversationActions, Screen[None]):
                                 "Esc to leave", id="search")
                     yield Label("", id="search-error", markup=False)
             yield ConversationDetail(now, id="detail")
+        with Vertical(id="command-box"):
+            yield CompletingInput(lambda typed: completions(typed, self.services, self.inbox),
+                                  load_history(), placeholder=":command  (Tab completes, "
+                                  "↑ history, Esc leaves)", id="command")
+            yield Label("", id="command-error", markup=False)
         yield QueueFooter()
 
     def on_mount(self) -> None:
         self.query_one("#search-box").display = False
+        self.query_one("#command-box").display = False
         self._data_version = self.inbox.data_version()
         self._show_window()
         self.query_one(QueueList).focus()
@@ -114,10 +128,11 @@ class QueueScreen(Guarded, ConversationActions, Screen[None]):
 
     def _update_bar(self) -> None:
         self._shown_count = window_count(self.window)
+        saved = [(v.name, v.shown) for v in self.inbox.saved_views.values()]
         self.query_one(ViewBar).show(self.view, window_count(self.window), self.search_text,
                                      self.inbox.agent, self.inbox.outbox_counts(),
                                      self.services.channel_health(), self.inbox.clock(),
-                                     self.size.width)
+                                     self.size.width, saved, len(self.marks))
         width = self.query_one(QueueList).scrollable_content_region.width or self.size.width
         header = self.query_one("#queue-header", Static)
         header.update(header_text(width), layout=False)  # one row: no layout pass
@@ -168,13 +183,11 @@ class QueueScreen(Guarded, ConversationActions, Screen[None]):
             self._welcome = None
         queue = self.query_one(QueueList)
         cursor = queue.cursor if keep_cursor else 0
-        if isinstance(self.window, SearchWindow):
-            try:
-                self.window = self._results()
-            except TuideskError:
-                pass
-        else:
-            self.window.refresh()
+        # A search (or drill-down) keeps the conversations it found, rows read again: it
+        # was run again here, and after End the cursor, past the first batch, jumped to
+        # another conversation whenever a colleague's app wrote (#2 to #580). Search again
+        # to see new matches.
+        self.window.refresh()
         # Stay on the same conversation if it is still in the view and nearby.
         if keep_cursor and self.selected is not None:
             self.window.get(cursor)
@@ -220,6 +233,8 @@ class QueueScreen(Guarded, ConversationActions, Screen[None]):
         return True
 
     def action_view(self, view: str) -> None:
+        if self.query_one("#command-box").display:
+            self._close_command_line()
         self.view = view
         self.search_text = None
         self.query_one("#search-box").display = False
@@ -283,14 +298,23 @@ class QueueScreen(Guarded, ConversationActions, Screen[None]):
     def _show_results(self, label: str, results: Callable[[], SearchWindow],
                       window: SearchWindow | None = None) -> None:
         """Show a list that is not a view (search, drill-down): `window`, or what `results`
-        makes; `results` makes it again after a change."""
+        makes."""
         self.search_text = label
-        self._results = results
         self.window = window or results()
         self._show_window()
 
+    def open_conversation(self, conversation_id: int) -> str | None:
+        """`:301`, `#301`: the conversation, where it is in the list shown, else on its own
+        (None), or what is wrong."""
+        if self.inbox.row(conversation_id) is None:
+            return f"No conversation #{conversation_id}"
+        if not self.select_conversation(conversation_id):
+            self.jump_to(conversation_id)
+        self._show_detail()
+        return None
+
     def action_help(self) -> None:
-        self.app.push_screen(HelpModal.of(self, self.query_one(QueueList)))
+        self.app.push_screen(HelpModal(self.services.settings.keymap))
 
     # -- search ----------------------------------------------------------------------------
 
@@ -298,7 +322,7 @@ class QueueScreen(Guarded, ConversationActions, Screen[None]):
         box = self.query_one("#search-box")
         box.display = True
         self.query_one("#search-error", Label).update("")
-        self.query_one("#search", Input).focus()
+        self.set_focus(self.query_one("#search", Input))  # before the keys typed after /
 
     @on(Input.Submitted, "#search")
     def _search_submitted(self, event: Input.Submitted) -> None:
@@ -309,6 +333,12 @@ class QueueScreen(Guarded, ConversationActions, Screen[None]):
     def _run_search(self, text: str) -> bool:
         if not text.strip():
             self.action_view(self.view)
+            return True
+        if text.strip().startswith("#") and jump_target(text) is not None:
+            problem = self.open_conversation(jump_target(text) or 0)
+            if problem:
+                self.query_one("#search-error", Label).update(problem)
+                return False
             return True
         try:
             window = SearchWindow.search(self.inbox, text)
@@ -321,7 +351,60 @@ class QueueScreen(Guarded, ConversationActions, Screen[None]):
         return True
 
     def action_back(self) -> None:
-        if self.focused is self.query_one(ConversationDetail):
+        if self.query_one("#command-box").display:
+            self._close_command_line()
+        elif self.clear_marks():
+            self.notify("Marks cleared.", markup=False)
+        elif self.focused is self.query_one(ConversationDetail):
             self.query_one(QueueList).focus()
         elif self.search_text is not None or self.query_one("#search-box").display:
             self.action_view(self.view)
+
+    # -- saved views and the command line --------------------------------------------------
+
+    def title_of(self, view: str) -> str:
+        saved = self.inbox.saved_views.get(view)
+        return saved.shown if saved is not None else VIEW_TITLES.get(view, view)
+
+    def action_saved_view(self, index: int) -> None:
+        views = list(self.inbox.saved_views)
+        if index >= len(views):
+            self.notify("No saved view there: add [views.NAME] to config.toml (see the "
+                        "README's Views).", severity="warning", markup=False)
+            return
+        self.action_view(views[index])
+
+    def action_command_line(self, text: str = "") -> None:
+        box = self.query_one("#command-box")
+        box.display = True
+        error = self.query_one("#command-error", Label)
+        error.update("")
+        error.display = False
+        line = self.query_one("#command", CompletingInput)
+        line.value = text
+        line.cursor_position = len(text)
+        # At once, not after the queued keys: `:tag` typed fast went `t` to the Tag key.
+        self.set_focus(line)
+
+    def action_view_prompt(self) -> None:
+        self.action_command_line("view ")
+
+    def action_unmark(self) -> None:
+        self.clear_marks()
+
+    def _close_command_line(self) -> None:
+        self.query_one("#command-box").display = False
+        self.query_one(QueueList).focus()
+
+    @on(Input.Submitted, "#command")
+    def _command_submitted(self, event: Input.Submitted) -> None:
+        line = self.query_one("#command", CompletingInput)
+        line.remember(event.value.strip())
+        save_history(line.history)
+        self._close_command_line()
+        problem = self.run_command(event.value)
+        if problem:
+            self.action_command_line(event.value)
+            error = self.query_one("#command-error", Label)
+            error.update(join(("✗ ", "$error"), safe_line(problem, "$error")))
+            error.display = True

@@ -7,10 +7,15 @@ refresh of the detail pane. No workflow rule lives here: the services own them.
 
 from __future__ import annotations
 
+import webbrowser
+from collections.abc import Callable
 from typing import TYPE_CHECKING, cast
+
+from textual.app import SuspendNotSupported
 
 from tuidesk.errors import TuideskError
 from tuidesk.models import ConversationRow, Visibility
+from tuidesk.services.display import openable_url
 from tuidesk.services.replies import AnsweredMeanwhile, ReplyDraft
 from tuidesk.ui.screens.composer import ComposerResult, ReplyComposerModal
 from tuidesk.ui.screens.confirm import ConfirmModal
@@ -38,6 +43,7 @@ class ConversationActions:
         replies: ReplyService
         escalations: EscalationService
         selected: ConversationRow | None
+        marks: dict[int, None]
         activity: str
         _selected_at: int
 
@@ -48,6 +54,7 @@ class ConversationActions:
         def reload(self, keep_cursor: bool = True) -> None: ...
         def select_conversation(self, conversation_id: int) -> bool: ...
         def _show_detail(self) -> None: ...
+        def bulk_key(self, action: str) -> None: ...
 
     # -- presence: who else is on this conversation ------------------------------------------
 
@@ -73,11 +80,17 @@ class ConversationActions:
     # -- per-conversation keys -------------------------------------------------------------
 
     def action_claim(self) -> None:
+        if self.marks:
+            self.bulk_key("claim")
+            return
         row = self.selected
         if row is not None:
             self._do(self.inbox.claim, f"Claimed #{row.id}", row.id)
 
     def action_assign(self) -> None:
+        if self.marks:
+            self.bulk_key("assign")
+            return
         row = self.selected
         if row is None:
             return
@@ -88,10 +101,52 @@ class ConversationActions:
                 self._do(self.inbox.assign, f"#{row.id} assigned to {who or 'nobody'}",
                          row.id, who)
 
-        self.app.push_screen(TextPromptModal(f"Assign #{row.id} to (empty = unassign):",
-                                             row.assignee or ""), done)
+        self.assign_prompt(f"Assign #{row.id} to (empty = unassign):", row.assignee or "",
+                           done)
+
+    def assign_prompt(self, title: str, current: str,
+                      then: Callable[[str | None], None]) -> None:
+        """Ask for an agent, completing from the agents known here; a name nobody has used
+        is confirmed first (a typo used to hand the conversation to nobody real)."""
+        try:
+            known = self.inbox.known_agents()
+        except TuideskError:
+            known = [self.inbox.agent]
+
+        def chosen(name: str | None) -> None:
+            if name is None or not name.strip():
+                then(name)
+            else:
+                self.confirm_agent(name.strip(), then, known)
+
+        self.app.push_screen(TextPromptModal(title, current, "Tab completes a name",
+                                             suggestions=known), chosen)
+
+    def confirm_agent(self, name: str, then: Callable[[str | None], None],
+                      known: list[str] | None = None) -> None:
+        """`then(name)` for an agent known here; a name nobody has used is confirmed first
+        (a typo used to hand the conversation to nobody real); `then(None)` if refused."""
+        if known is None:
+            try:
+                known = self.inbox.known_agents()
+            except TuideskError:
+                known = [self.inbox.agent]
+        if name in known:
+            then(name)
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            then(name if yes else None)
+
+        self.app.push_screen(ConfirmModal(
+            f"Nobody called {name!r} has worked here yet (known: "
+            f"{', '.join(known[:8])}{' …' if len(known) > 8 else ''}). Assign anyway?"),
+            confirmed)
 
     def action_tag(self) -> None:
+        if self.marks:
+            self.bulk_key("tag")
+            return
         row = self.selected
         if row is None:
             return
@@ -120,6 +175,9 @@ class ConversationActions:
             placeholder="what you did, what you promised"), done)
 
     def action_snooze(self) -> None:
+        if self.marks:
+            self.bulk_key("snooze")
+            return
         row = self.selected
         if row is None:
             return
@@ -131,6 +189,9 @@ class ConversationActions:
         self.app.push_screen(SnoozeModal(self.inbox.clock), done)
 
     def action_escalate(self) -> None:
+        if self.marks:
+            self.bulk_key("escalate")
+            return
         row = self.selected
         if row is None:
             return
@@ -147,11 +208,17 @@ class ConversationActions:
         self.app.push_screen(EscalateModal(list(self.escalations.targets)), done)
 
     def action_resolve(self) -> None:
+        if self.marks:
+            self.bulk_key("resolve")
+            return
         row = self.selected
         if row is not None:
             self._do(self.inbox.resolve, f"Resolved #{row.id}", row.id)
 
     def action_reopen(self) -> None:
+        if self.marks:
+            self.bulk_key("reopen")
+            return
         row = self.selected
         if row is not None:
             self._do(self.inbox.reopen, f"Reopened #{row.id}", row.id)
@@ -262,3 +329,40 @@ class ConversationActions:
 
     def action_dm(self) -> None:
         self.action_reply(Visibility.DIRECT)
+
+    # -- links -----------------------------------------------------------------------------
+
+    def _link(self) -> str | None:
+        """The newest message's link in the highlighted conversation (http(s) only)."""
+        row = self.selected
+        conv = self.inbox.conversation(row.id) if row is not None else None
+        for m in reversed(conv.messages if conv is not None else []):
+            url = openable_url(m.url)
+            if url is not None:
+                return url
+        self.notify("No web link on this conversation's messages (DMs and imported "
+                    "archives have none).", severity="warning")
+        return None
+
+    def action_open_link(self) -> None:
+        url = self._link()
+        if url is None:
+            return
+        try:
+            # A text-mode browser (lynx, w3m under $BROWSER) needs the terminal: give it.
+            with self.app.suspend():
+                opened = webbrowser.open(url)
+        except SuspendNotSupported:
+            opened = webbrowser.open(url)
+        if opened:
+            self.notify(f"Opened {url}")
+        else:
+            self.notify(f"No browser found (set $BROWSER); y copies the link: {url}",
+                        severity="warning")
+
+    def action_copy_link(self) -> None:
+        url = self._link()
+        if url is not None:
+            # OSC 52, base64: only this checked link goes to the terminal's clipboard.
+            self.app.copy_to_clipboard(url)
+            self.notify(f"Copied {url}")

@@ -5,15 +5,17 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
+from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
 from tuidesk.models import PRIORITY_NAMES, Conversation, Message, Visibility
-from tuidesk.services.display import due_label, rel, utc_time
+from tuidesk.services.display import due_label, openable_url, rel, utc_time
 from tuidesk.services.priority import human_count
 from tuidesk.ui.guard import Guarded
 from tuidesk.ui.text import join, safe, safe_line
+from tuidesk.ui.widgets.typing import TypeAhead
 
 
 def _ago(ts: int, now: int) -> str:
@@ -37,7 +39,13 @@ def _message(m: Message, now: int, customer_id_net: str, show_conv: bool = False
         meta += f"  sentiment {m.sentiment:+.2f}"
     if show_conv:
         meta += f"  #{m.conversation_id}"
-    return join(arrow, who, (meta, "$text-muted"), "\n", safe(_indent(m.text)), "\n")
+    link: list[Content | str | tuple[str, str]] = []
+    if m.url:
+        shown = openable_url(m.url)
+        link = [("   ↗ ", "$text-muted"),
+                safe_line(shown or f"{m.url[:80]} (not an http link: O and y ignore it)",
+                          "underline $text-muted" if shown else "$text-muted"), "\n"]
+    return join(arrow, who, (meta, "$text-muted"), "\n", safe(_indent(m.text)), "\n", *link)
 
 
 def _indent(text: str) -> str:
@@ -154,9 +162,16 @@ def render_conversation(conv: Conversation, now: int, viewers: str = "",
     return join(*parts)
 
 
-class ConversationDetail(Guarded, VerticalScroll, can_focus=True):
+class ConversationDetail(Guarded, TypeAhead, VerticalScroll, can_focus=True):
     """Scrollable detail of one conversation; `show(None)` shows a hint."""
 
+    BINDINGS = [
+        Binding("j", "scroll_down", "Scroll down", show=False, id="detail.down"),
+        Binding("k", "scroll_up", "Scroll up", show=False, id="detail.up"),
+        Binding("g", "scroll_home", "Top", show=False, id="detail.top"),
+        Binding("G", "scroll_end", "Bottom", show=False, id="detail.bottom"),
+        Binding("space", "page_down", "Page down", show=False, id="detail.page_down"),
+    ]
     DEFAULT_CSS = """
     ConversationDetail { padding: 0 1; }
     ConversationDetail > Static { width: 1fr; }
@@ -168,6 +183,7 @@ class ConversationDetail(Guarded, VerticalScroll, can_focus=True):
         self.body = Static("Select a conversation.", markup=False)
         self.viewers = ""
         """Who else is on the shown conversation (as last rendered)."""
+        self.shown_id: int | None = None
 
     def compose(self):  # type: ignore[no-untyped-def]
         yield self.body
@@ -179,3 +195,9 @@ class ConversationDetail(Guarded, VerticalScroll, can_focus=True):
             self.body.update("Nothing selected.")
         else:
             self.body.update(render_conversation(conv, self.now(), viewers, can_send))
+        shown = conv.row.id if conv is not None else None
+        if shown != self.shown_id:
+            # Another conversation opens at its top (it used to open where the last one
+            # was scrolled to); the same one redrawn after a change keeps its place.
+            self.shown_id = shown
+            self.scroll_home(animate=False, immediate=True)

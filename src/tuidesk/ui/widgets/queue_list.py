@@ -30,6 +30,7 @@ from tuidesk.services.display import clean_line, due_label, rel
 from tuidesk.services.priority import human_count
 from tuidesk.ui.guard import Guarded
 from tuidesk.ui.text import fit
+from tuidesk.ui.widgets.typing import TypeAhead
 
 NET = {"mastodon": "MA", "bluesky": "BS", "twitter": "TW"}
 MARK = {1: "!", 2: "↑", 3: " ", 4: "↓"}
@@ -74,7 +75,7 @@ def header_text(width: int) -> str:
             + fit("AGENT", assignee) + " " + "AGE".rjust(4))
 
 
-class QueueList(Guarded, ScrollView, can_focus=True):
+class QueueList(Guarded, TypeAhead, ScrollView, can_focus=True):
     BINDINGS = [
         Binding("j,down", "cursor_down", "Down", show=False, id="queue.down"),
         Binding("k,up", "cursor_up", "Up", show=False, id="queue.up"),
@@ -86,7 +87,7 @@ class QueueList(Guarded, ScrollView, can_focus=True):
     ]
     COMPONENT_CLASSES = {
         "queue-list--cursor", "queue-list--overdue", "queue-list--urgent", "queue-list--high",
-        "queue-list--low", "queue-list--dim",
+        "queue-list--low", "queue-list--dim", "queue-list--marked",
     }
     DEFAULT_CSS = """
     QueueList { background: $surface; overflow-x: hidden; }
@@ -97,6 +98,7 @@ class QueueList(Guarded, ScrollView, can_focus=True):
     QueueList > .queue-list--high { color: $warning; text-style: bold; }
     QueueList > .queue-list--low { color: $text-muted; }
     QueueList > .queue-list--dim { color: $text-muted; }
+    QueueList > .queue-list--marked { background: $secondary 35%; text-style: bold; }
     """
 
     cursor: reactive[int] = reactive(0, always_update=True, repaint=False)
@@ -135,6 +137,8 @@ class QueueList(Guarded, ScrollView, can_focus=True):
         self._styles: dict[str, Style] | None = None
         """The rows' styles, looked up once per frame (not once per row and segment)."""
         self._styles_key: tuple[Style, ...] = ()
+        self.marks: set[int] = set()
+        """Marked conversations: drawn with a `*` and their own background."""
         self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
         """Rows drawn lately, by everything that shows on them: going back to a view or a
         page draws from here instead of building each row's segments again."""
@@ -257,7 +261,7 @@ class QueueList(Guarded, ScrollView, can_focus=True):
             comp = self.get_component_rich_style
             self._styles = {"": base} | {
                 part: comp(f"queue-list--{part}")
-                for part in ("cursor", "overdue", "urgent", "high", "low", "dim")}
+                for part in ("cursor", "overdue", "urgent", "high", "low", "dim", "marked")}
             self._styles_key = tuple(self._styles.values())
         return self._styles[name]
 
@@ -279,24 +283,27 @@ class QueueList(Guarded, ScrollView, can_focus=True):
                 return Strip([Segment(fit("  Nothing here.", width), base)], width)
             return Strip.blank(width, base)
         style = base + self._style("cursor") if index == self.cursor else base
+        marked = row.id in self.marks
+        if marked:
+            style += self._style("marked")
         now = self.now()
         due, overdue = due_label(row.due_at, now)
         if row.status == "snoozed":
             due, overdue = f"wakes {rel(max(0, row.sort_key - now))}", False
         age = rel(now - (row.last_at or row.created_at))
-        key = (row, width, style, due, overdue, age, self._styles_key)
+        key = (row, width, style, due, overdue, age, marked, self._styles_key)
         strip = self._strips.get(key)
         if strip is None:
             # Exactly `width` cells as measured, whatever the row holds: a strip that
             # claimed more cells than it drew left the divider and the detail pane's first
             # letter misplaced in the terminal.
-            strip = Strip(self._segments(row, width, style, (due, overdue, age))
+            strip = Strip(self._segments(row, width, style, (due, overdue, age), marked)
                           ).adjust_cell_length(width, style)
             self._strips[key] = strip
         return strip
 
     def _segments(self, row: ConversationRow, width: int, style: Style,
-                  times: tuple[str, bool, str]) -> list[Segment]:
+                  times: tuple[str, bool, str], marked: bool = False) -> list[Segment]:
         who_w, preview_w, status_w, agent_w = columns(width)
         due, overdue, age = times
         comp = self._style
@@ -307,6 +314,9 @@ class QueueList(Guarded, ScrollView, can_focus=True):
         channel = "✉ " if row.channel == Visibility.DIRECT else ""
         dim = style + comp("dim")
         return [
+            # A marked row says so in its first cell (`*`, as neomutt's tagged mails), not
+            # only by colour.
+            Segment("*", style) if marked else
             Segment(MARK.get(row.priority, " "), style + mark_style if mark_style else style),
             Segment(due.rjust(9), style + comp("overdue") if overdue else dim),
             Segment(" " + NET.get(row.network, clean_line(row.network[:2].upper())) + " ", dim),

@@ -27,22 +27,35 @@ def window_count(window: QueueWindow | SearchWindow) -> str:
 class ViewBar(Guarded, Static):
     def show(self, view: str, count: str, search: str | None, agent: str,
              outbox: dict[str, int], health: list[ChannelHealth] | None, now: int,
-             width: int) -> None:
+             width: int, saved: list[tuple[str, str]] | None = None, marked: int = 0) -> None:
+        """`saved`: (name, title) of the saved views, shown after the built-in ones; `marked`:
+        how many conversations are marked (always shown while any are)."""
+        saved = saved or []
+        titles = dict(VIEW_TITLES) | dict(saved)
         parts: list[Part] = []
         if search is not None:
             parts += [("Search ", "bold $accent"), safe_line(repr(search)),
-                      (f"  {count} conversations  ·  Esc returns to {VIEW_TITLES[view]}", "")]
+                      (f"  {count} conversations  ·  Esc returns to ", ""),
+                      safe_line(titles.get(view, view))]
         else:
-            for i, v in enumerate(VIEW_ORDER):
-                title = VIEW_TITLES[v]
-                if v.value != view and width < 100:
+            tabs = [(str(i + 1), v.value, VIEW_TITLES[v]) for i, v in enumerate(VIEW_ORDER)]
+            tabs += [("890"[i] if i < 3 else "", name, title)
+                     for i, (name, title) in enumerate(saved)]
+            for key, name, title in tabs:
+                if name != view and width < 100:
                     # At 80 columns the other views are their keys: room for what failed.
-                    title = title[:4] if width >= 90 else ""
-                label = f" {i + 1} {title} " if title else f" {i + 1}"
-                if v.value == view:
-                    parts.append((label + f"{count} ", "bold reverse"))
-                else:
-                    parts.append((label, "$text-muted"))
+                    title = title[:4] if width >= 90 or not key else ""
+                style = "bold reverse" if name == view else "$text-muted"
+                if name in VIEW_TITLES:
+                    parts.append((f" {key} {title} " if title else f" {key}", style))
+                elif key or title:  # a saved view: its title is config text, shown as is
+                    parts += [(f" {key}" + " " * bool(title) if key else " ", style)]
+                    if title:
+                        parts += [safe_line(title, style), (" ", style)]
+                if name == view:
+                    parts.append((f"{count} ", style))
+        if marked:
+            parts.append((f"  ✓ {marked} marked", "bold $warning"))
         parts += [("  │ ", "$text-muted"), safe_line(agent, "bold")]
         parts += _outbox(outbox) + _sync(health, now, width)
         # One row by the stylesheet (height: 1): its size never changes, so no layout pass
