@@ -81,7 +81,9 @@ def _parser() -> argparse.ArgumentParser:
 
     ls = sub.add_parser("list", parents=[common], help="print the queue",
                         description="Print a queue view as a table, or as JSON for scripts.")
-    ls.add_argument("--view", choices=[v.value for v in View], default="all")
+    ls.add_argument("--view", metavar="NAME", default="inbox",
+                    help="inbox (default, as the app opens), mine, waiting, escalated, snoozed, "
+                    "resolved, all, or a saved view's name from config.toml [views.NAME]")
     ls.add_argument("--search", metavar="QUERY", help="full-text search instead of a view")
     ls.add_argument("--limit", type=int, default=None,
                     help="at most N conversations (table default 50; JSON default all)")
@@ -177,6 +179,13 @@ def row_json(row: Any) -> dict[str, Any]:
 def cmd_list(args: argparse.Namespace, services: Services) -> int:
     inbox = services.inbox
     limit = args.limit if args.limit is not None else (0 if args.json else 50)
+    view = inbox.view_named(args.view)
+    if view is None:
+        names = ", ".join(["inbox", "mine", "waiting", "escalated", "snoozed", "resolved",
+                           "all", *inbox.saved_views])
+        err(f"tuidesk list: no view {args.view!r} (views: {names})")
+        return EXIT_USAGE
+    args.view = view
     if args.search:
         rows = inbox.search(args.search, limit or 10_000)
     else:
@@ -194,8 +203,10 @@ def cmd_list(args: argparse.Namespace, services: Services) -> int:
         return EXIT_OK
     from tuidesk.services.display import clean_line
 
-    title = f"search {args.search!r}" if args.search else VIEW_TITLES[args.view]
-    total = len(rows) if args.search else inbox.count(args.view)
+    saved = inbox.saved_views.get(view)
+    title = f"search {args.search!r}" if args.search else (
+        saved.shown if saved is not None else VIEW_TITLES[view])
+    total = len(rows) if args.search else inbox.count(view)
     out(f"{title}: {len(rows)} shown of {total}")
     out(f"{'ID':>7} {'P':1} {'STATUS':9} {'NET':8} {'MSGS':>4} {'CUSTOMER':24} PREVIEW")
     for r in rows:

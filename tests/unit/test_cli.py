@@ -44,7 +44,7 @@ def test_demo_generate_is_deterministic(tmp_path: Path, capsys: pytest.CaptureFi
         db = str(tmp_path / name)
         assert main(["demo", "--generate", "1500", "--db", db], clock=FixedClock(NOW)) == 0
         capsys.readouterr()
-        assert main(["list", "--json", "--db", db]) == 0
+        assert main(["list", "--view", "all", "--json", "--db", db]) == 0
         outs.append(json.loads(capsys.readouterr().out))
     assert outs[0] == outs[1]
     statuses = {c["status"] for c in outs[0]}

@@ -117,7 +117,7 @@ def test_list_json_counts_match_csv(services: Services, capsys: pytest.CaptureFi
     db = str(tmp_path / "t.db")
     assert main(["import", str(path), "--db", db, "--quiet"]) == 0
     capsys.readouterr()
-    assert main(["list", "--json", "--db", db]) == 0
+    assert main(["list", "--view", "all", "--json", "--db", db]) == 0
     listed = json.loads(capsys.readouterr().out)
     assert sorted(c["messages"] for c in listed) == sorted(sizes.values())
     assert sum(c["messages"] for c in listed) == 5000

@@ -60,7 +60,7 @@ def test_milliseconds_are_read_as_milliseconds(services: Services, tmp_path: Pat
     assert report.imported == 1
     assert services.inbox.page("all")[0].created_at == 1_790_000_000
     # and the app's data stays showable: list --json and the queue work
-    assert main(["--db", services.db_path, "list", "--json"]) == 0
+    assert main(["--db", services.db_path, "list", "--view", "all", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)[0]["created_at"].startswith("2026-09-21")
 
 

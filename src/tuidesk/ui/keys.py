@@ -132,7 +132,7 @@ def check_keymap(keymap: dict[str, str], path: Path | None = None) -> None:
     ids = {k.id for k in keys if k.id}
     for binding_id, value in keymap.items():
         if binding_id not in ids:
-            close = get_close_matches(binding_id, sorted(ids), 1)
+            close = get_close_matches(binding_id, sorted(ids), 1, 0.8)
             hint = f" (did you mean {close[0]}?)" if close else \
                 " (the ids are in the README's key table and in ? help)"
             raise ConfigError(f"{_line_of(path, binding_id)}: [keys] {binding_id}: no such "

@@ -7,11 +7,16 @@ the counter counts the text the network will receive (with the @mention tuidesk 
 
 from __future__ import annotations
 
+import contextlib
+import os
+import shlex
+import subprocess
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from textual import events
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult, SuspendNotSupported
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
@@ -68,14 +73,18 @@ class ReplyComposerModal(Guarded, ModalScreen[ComposerResult]):
         Binding("ctrl+s", "send", "Send", id="composer.send"),
         Binding("ctrl+t", "toggle_visibility", "Public/DM", id="composer.visibility"),
         Binding("ctrl+r", "saved_reply", "Saved reply", id="composer.saved"),
+        Binding("ctrl+o", "editor", "Edit in $EDITOR", id="composer.editor",
+                tooltip="Write the reply in $VISUAL or $EDITOR, then come back to send it"),
         Binding("escape", "close", "Close (keep draft)", id="composer.close"),
     ]
 
     def __init__(self, draft: ReplyDraft, saved: list[SavedReply], values: dict[str, str],
                  on_draft: Callable[[ReplyDraft], object],
                  length: Callable[[ReplyDraft], tuple[int, int]], can_send: bool = True,
-                 error: str = "", quote: str = "") -> None:
+                 error: str = "", quote: str = "", editor: bool = False) -> None:
         super().__init__()
+        self.start_in_editor = editor
+        """Open $EDITOR at once (`:edit`)."""
         self.quote = quote
         """The customer's message this answers, shown above the text."""
         self.draft = draft
@@ -107,8 +116,8 @@ class ReplyComposerModal(Guarded, ModalScreen[ComposerResult]):
                                  (" here: it waits in the outbox.", "$warning")),
                             id="composer-notice")
             yield Label(join((self.error, "")), classes="error", id="composer-error")
-            yield Label("Ctrl+S send · Ctrl+T public/DM · Ctrl+R saved reply · Esc keep draft",
-                        classes="hint", markup=False)
+            yield Label("Ctrl+S send · Ctrl+T public/DM · Ctrl+R saved reply · Ctrl+O $EDITOR · "
+                        "Esc keep draft", classes="hint", markup=False)
 
     def on_mount(self) -> None:
         area = self.query_one(TextArea)
@@ -116,6 +125,8 @@ class ReplyComposerModal(Guarded, ModalScreen[ComposerResult]):
         area.move_cursor(area.document.end)
         self._update_status()
         self.set_interval(0.5, self._autosave)
+        if self.start_in_editor:
+            self.call_after_refresh(self.action_editor)
 
     @property
     def current(self) -> ReplyDraft:
@@ -156,6 +167,29 @@ class ReplyComposerModal(Guarded, ModalScreen[ComposerResult]):
 
         self.app.push_screen(SavedReplyModal(self.saved), insert)
 
+    def action_editor(self) -> None:
+        """Suspend, edit the text in $VISUAL/$EDITOR, come back with it and the counter.
+
+        The draft is saved before (the editor may kill the session) and after. The text
+        goes through a private temporary file (mode 0600), removed afterwards.
+        """
+        self._autosave()
+        error = self.query_one("#composer-error", Label)
+        try:
+            text = edit_in_editor(self.app, self.current.text)
+        except EditorFailed as exc:
+            error.update(str(exc))
+            return
+        if text is not None:
+            area = self.query_one(TextArea)
+            area.text = text
+            area.move_cursor(area.document.end)
+            self._update_status()
+            self._autosave()
+            error.update("")
+        area = self.query_one(TextArea)
+        area.focus()
+
     def action_send(self) -> None:
         d = self.current
         error = self.query_one("#composer-error", Label)
@@ -171,3 +205,47 @@ class ReplyComposerModal(Guarded, ModalScreen[ComposerResult]):
 
     def action_close(self) -> None:
         self.dismiss(ComposerResult(self.current, send=False))
+
+
+class EditorFailed(Exception):
+    """The editor could not run or exited with an error (the text is unchanged)."""
+
+
+def edit_in_editor(app: App[object], text: str) -> str | None:
+    """`text` after editing in $VISUAL or $EDITOR (vi if neither), in the terminal the app
+    gives up while it runs. None if the editor left the file as it was.
+
+    Raises:
+        EditorFailed: no editor, it failed to start or exited non-zero.
+    """
+    command = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+    try:
+        argv = shlex.split(command)
+    except ValueError as exc:
+        raise EditorFailed(f"$EDITOR is not a command line ({exc}).") from None
+    fd, path = tempfile.mkstemp(prefix="tuidesk-reply-", suffix=".txt")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        try:
+            try:
+                with app.suspend():
+                    code = subprocess.call([*argv, path])
+            except SuspendNotSupported:
+                if not app.is_headless:
+                    raise EditorFailed("This terminal cannot hand itself to an editor; "
+                                       "write here instead.") from None
+                code = subprocess.call([*argv, path], stdin=subprocess.DEVNULL)
+        except OSError as exc:
+            raise EditorFailed(f"Cannot start {argv[0]!r}: {exc.strerror}. Set $EDITOR.") \
+                from None
+        if code != 0:
+            raise EditorFailed(f"{argv[0]} exited with {code}; the text is as it was.")
+        with open(path, encoding="utf-8", errors="replace") as f:
+            edited = f.read()
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+    # Editors end the file with a newline the customer should not receive.
+    edited = edited.removesuffix("\n") if not text.endswith("\n") else edited
+    return None if edited == text else edited

@@ -55,7 +55,7 @@ class HelpModal(Guarded, ModalScreen[None]):
                                 "$text-muted")]
         section = ""
         # The modal is 80 cells or 95% of the screen, less its border and padding.
-        inner = min(80, self.app.size.width * 95 // 100) - 4
+        inner = min(80, self.app.size.width * 95 // 100) - 4 - 2  # and the scrollbar
         desc_w = max(16, inner - 10 - 2 - 1 - 22)
         for scope, keys, description, binding_id in self.rows():
             if scope != section:

@@ -158,6 +158,12 @@ class QueueScreen(Guarded, ConversationActions, MarkActions, CommandActions, Scr
     def on_resize(self) -> None:
         self.call_after_refresh(self._update_bar)
 
+    def on_screen_resume(self) -> None:
+        # A resize while a modal was on top reached only the modal: the header and the
+        # top line were left at the old width.
+        if self.is_mounted:
+            self.call_after_refresh(self._update_bar)
+
     @on(QueueList.Highlighted)
     def _highlighted(self, event: QueueList.Highlighted) -> None:
         if self.search_text is not None and window_count(self.window) != self._shown_count:
@@ -394,7 +400,8 @@ class QueueScreen(Guarded, ConversationActions, MarkActions, CommandActions, Scr
 
     def _close_command_line(self) -> None:
         self.query_one("#command-box").display = False
-        self.query_one(QueueList).focus()
+        # At once: a deferred focus() landed after the line reopened to show an error.
+        self.set_focus(self.query_one(QueueList))
 
     @on(Input.Submitted, "#command")
     def _command_submitted(self, event: Input.Submitted) -> None:

@@ -234,15 +234,20 @@ class ConversationActions:
         self.select_conversation(cid)
 
     def action_reply(self, visibility: str | None = None, prefill: str = "",
-                     row: ConversationRow | None = None) -> None:
+                     row: ConversationRow | None = None, editor: bool = False) -> None:
         row = row or self.selected
         if row is None:
             return
         draft = self.replies.open(row, Visibility(visibility) if visibility else None,
                                   prefill, self._selected_at or None)
-        self._open_composer(draft, can_send=self.inbox.can_send(row))
+        self._open_composer(draft, can_send=self.inbox.can_send(row), editor=editor)
 
-    def _open_composer(self, draft: ReplyDraft, can_send: bool, error: str = "") -> None:
+    def action_compose_editor(self) -> None:
+        """`:edit`: the composer, straight into $EDITOR."""
+        self.action_reply(editor=True)
+
+    def _open_composer(self, draft: ReplyDraft, can_send: bool, error: str = "",
+                       editor: bool = False) -> None:
         values = self.inbox.template_values(draft.conversation_id,
                                             self.services.settings.brand_name)
         self.activity = "drafting"
@@ -265,7 +270,7 @@ class ConversationActions:
         quote = f"{answered[-1].author}: {answered[-1].text}" if answered else ""
         self.app.push_screen(ReplyComposerModal(draft, self.inbox.saved_replies(), values,
                                                 self.replies.save, self.replies.length,
-                                                can_send, error, quote), done)
+                                                can_send, error, quote, editor), done)
 
     def _send(self, draft: ReplyDraft, can_send: bool, confirmed: bool = False) -> None:
         try:

@@ -166,10 +166,10 @@ class ConversationDetail(Guarded, TypeAhead, VerticalScroll, can_focus=True):
     """Scrollable detail of one conversation; `show(None)` shows a hint."""
 
     BINDINGS = [
-        Binding("j", "scroll_down", "Scroll down", show=False, id="detail.down"),
-        Binding("k", "scroll_up", "Scroll up", show=False, id="detail.up"),
-        Binding("g", "scroll_home", "Top", show=False, id="detail.top"),
-        Binding("G", "scroll_end", "Bottom", show=False, id="detail.bottom"),
+        Binding("j", "scroll_lines(1)", "Scroll down", show=False, id="detail.down"),
+        Binding("k", "scroll_lines(-1)", "Scroll up", show=False, id="detail.up"),
+        Binding("g", "top", "Top", show=False, id="detail.top"),
+        Binding("G", "bottom", "Bottom", show=False, id="detail.bottom"),
         Binding("space", "page_down", "Page down", show=False, id="detail.page_down"),
     ]
     DEFAULT_CSS = """
@@ -188,6 +188,20 @@ class ConversationDetail(Guarded, TypeAhead, VerticalScroll, can_focus=True):
     def compose(self):  # type: ignore[no-untyped-def]
         yield self.body
 
+    # force: in the narrow layout the pane hides its scrollbar (overflow hidden), and the
+    # keys must scroll it all the same.
+    def action_scroll_lines(self, step: int) -> None:
+        self.scroll_relative(y=step, animate=False, force=True)
+
+    def action_page_down(self) -> None:
+        self.scroll_relative(y=max(1, self.size.height - 1), animate=False, force=True)
+
+    def action_top(self) -> None:
+        self.scroll_home(animate=False, force=True)
+
+    def action_bottom(self) -> None:
+        self.scroll_end(animate=False, force=True)
+
     def show(self, conv: Conversation | None, viewers: str = "",
              can_send: bool = False) -> None:
         self.viewers = viewers
@@ -200,4 +214,4 @@ class ConversationDetail(Guarded, TypeAhead, VerticalScroll, can_focus=True):
             # Another conversation opens at its top (it used to open where the last one
             # was scrolled to); the same one redrawn after a change keeps its place.
             self.shown_id = shown
-            self.scroll_home(animate=False, immediate=True)
+            self.scroll_home(animate=False, immediate=True, force=True)
