@@ -289,6 +289,10 @@ def main(argv: Sequence[str] | None = None, clock: Clock = system_clock) -> int:
                 from tuidesk.cli_actions import cmd_action
 
                 return cmd_action(command, args, services)
+            if command == "bulk":
+                from tuidesk.cli_actions import cmd_bulk
+
+                return cmd_bulk(args, services)
             if command == "saved-reply":
                 from tuidesk.cli_actions import cmd_saved_reply
 

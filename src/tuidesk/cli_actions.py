@@ -15,6 +15,7 @@ from tuidesk.cli_output import out, out_json
 from tuidesk.errors import ActionError
 from tuidesk.models import Visibility
 from tuidesk.services import Services
+from tuidesk.services.bulk import BULK_ACTIONS
 from tuidesk.services.when import parse_when
 
 ACTIONS = ("claim", "assign", "tag", "note", "reply", "dm", "snooze", "escalate", "resolve",
@@ -65,7 +66,22 @@ def add_parsers(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     pr.add_argument("--due", metavar="WHEN", help="when it is due: +2h, 1d, 'YYYY-MM-DD HH:MM'")
     pr.add_argument("--kept", nargs="?", const=0, type=int, metavar="ID",
                     help="mark a promise kept (default: the oldest open one)")
-    action("undo", "undo my last action", conversation=False)
+    action("undo", "undo my last action (a bulk action: all of it)", conversation=False)
+    bk = sub.add_parser(
+        "bulk", parents=[common], help="one action on many conversations (one undo step)",
+        description="Apply one action to many conversations at once: each gets its own "
+        "audit event, and one `tuidesk undo` takes all of them back. Conversations that "
+        "cannot take it (held by another agent) are skipped and listed (exit 1).")
+    bk.add_argument("bulk_action", metavar="ACTION", choices=BULK_ACTIONS,
+                    help=", ".join(BULK_ACTIONS))
+    bk.add_argument("args", nargs="*", metavar="ARG",
+                    help="assign AGENT; tag/untag TAG...; snooze WHEN; escalate TARGET REASON")
+    which = bk.add_mutually_exclusive_group(required=True)
+    which.add_argument("--ids", nargs="+", type=_conversation, metavar="ID")
+    which.add_argument("--view", metavar="NAME", help="every conversation of a view")
+    which.add_argument("--search", metavar="QUERY", help="every conversation found")
+    bk.add_argument("--limit", type=int, default=1000, help="at most N (default 1000)")
+    bk.add_argument("--json", action="store_true")
     sr = sub.add_parser("saved-reply", parents=[common], help="manage saved replies",
                         description="Saved replies live in the database, so everyone on the "
                         "desk shares them. {customer}, {agent} and {brand} are filled in.")
@@ -154,6 +170,33 @@ def cmd_action(command: str, args: argparse.Namespace, services: Services) -> in
     pid = services.escalations.promise(cid, args.text, _when(args.due, now, "--due"))
     return _result(services, cid, command, f"Promise {pid} recorded on #{cid}", args.json,
                    commitment_id=pid)
+
+
+def cmd_bulk(args: argparse.Namespace, services: Services) -> int:
+    inbox = services.inbox
+    if args.ids:
+        ids = list(args.ids)
+    elif args.search:
+        ids = inbox.search_ids(args.search, args.limit)
+    else:
+        view = inbox.view_named(args.view)
+        if view is None:
+            raise ActionError(f"No view {args.view!r}.")
+        ids = [r.id for r in inbox.page(view, None, args.limit)]
+    params: list[object] = list(args.args)
+    if args.bulk_action == "snooze" and len(params) == 1:
+        params = [_when(str(params[0]), inbox.clock(), "snooze")]
+    elif args.bulk_action == "escalate" and len(params) > 2:
+        params = [params[0], " ".join(str(p) for p in params[1:])]
+    result = services.bulk.run(args.bulk_action, ids[:args.limit], *params)
+    if args.json:
+        out_json({"action": args.bulk_action, "done": result.done,
+                  "skipped": {str(k): v for k, v in result.skipped.items()}})
+    else:
+        out(result.summary(args.bulk_action.capitalize() + ":"))
+        for cid, why in result.skipped.items():
+            out(f"  #{cid}: {why}")
+    return 1 if result.skipped else 0
 
 
 def cmd_saved_reply(args: argparse.Namespace, services: Services) -> int:

@@ -95,3 +95,28 @@ def test_known_agents_come_from_the_log_holders_and_presence(desk: Services) -> 
     desk.inbox.assign(b, "sam")
     desk.for_agent("lee").heartbeat(a)
     assert desk.inbox.known_agents() == ["ana", "kim", "lee", "sam"]
+
+
+def test_cli_bulk_by_ids_view_and_search_is_one_undo(desk: Services,
+                                                     capsys: pytest.CaptureFixture[str]
+                                                     ) -> None:
+    from tuidesk.cli import main
+
+    some = ids(desk)[:4]
+    desk.for_agent("kim").claim(some[3])
+    db = desk.db_path
+    code = main(["--db", db, "--agent", "ana", "bulk", "claim", "--ids",
+                 *[f"#{c}" for c in some]])
+    out = capsys.readouterr().out
+    assert code == 1  # one was skipped: said, with its reason
+    assert "Claim: 3 conversations; 1 skipped" in out and "Already claimed by kim" in out
+    assert main(["--db", db, "--agent", "ana", "bulk", "tag", "vip", "urgent",
+                 "--view", "mine", "--json"]) == 0
+    tagged = json.loads(capsys.readouterr().out)["done"]
+    assert sorted(tagged) == sorted(some[:3])
+    assert main(["--db", db, "--agent", "ana", "bulk", "escalate", "tier", "3", "--ids",
+                 str(some[0])]) == 3  # "tier" is no target: one line, nothing changed
+    assert "No escalation target" in capsys.readouterr().err
+    assert main(["--db", db, "--agent", "ana", "undo"]) == 0
+    assert "Undid tag on 3 conversations" in capsys.readouterr().out
+    assert all("vip" not in desk.inbox.conversation(c).tags for c in some)

@@ -93,6 +93,9 @@ class BulkService:
         if action == "escalate":
             if len(words) != 2:
                 raise ActionError("escalate takes a target and a reason.")
+            if words[0] not in esc.targets:
+                raise ActionError(f"No escalation target {words[0]!r}: use one of "
+                                  f"{', '.join(esc.targets)}.")
             return lambda cid: esc.escalate(cid, words[0], words[1])
         raise ActionError(f"{action!r} cannot be done on marked conversations (these can: "
                           f"{', '.join(BULK_ACTIONS)}).")
