@@ -508,3 +508,23 @@ async def test_search_cursor_stays_while_another_agents_app_writes(
     finally:
         stop.touch()
         other.wait(timeout=30)
+
+
+async def test_a_large_saved_view_shows_its_first_page_then_its_count(
+        demo_services: Services) -> None:
+    big = ViewFilter("open", "Open", statuses=("new", "open"))
+    app = make_app(with_views(demo_services, big))
+    want = demo_services.inbox.count("open")
+    assert want > 80  # more than the first page
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("8")
+        screen = queue_screen(app)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert screen.window.total == want and not screen.window.counting
+        assert re.search(rf"8 Open\s*{want}\s", screen_text(app))
+        await pilot.press("end")
+        await settle(pilot)
+        assert screen.query_one(QueueList).cursor == want - 1
+        last = demo_services.inbox.page_before("open", None, 1)[0]
+        assert selected(app) == last.id

@@ -104,6 +104,19 @@ class Services:
         finally:
             store.close(checkpoint=False)
 
+    def count_apart(self, view: str) -> int:
+        """A saved view's count on a connection of its own (a thread counts while the app
+        shows the view's first page: counting a filter reads every match, 0.3-0.9 s at 1M)."""
+        if self.db_path == ":memory:":
+            return self.inbox.count(view)
+        store = Store.open(self.db_path, migrate=False)
+        try:
+            inbox = InboxService(store, self.inbox.agent, self.inbox.sla, self.inbox.clock)
+            inbox.saved_views = self.inbox.saved_views
+            return inbox.count(view)
+        finally:
+            store.close(checkpoint=False)
+
     def close(self) -> None:
         self._store.close()
 

@@ -74,29 +74,44 @@ class InboxService:
                 return key
         return name if name in self.saved_views else None
 
-    def _view(self, view: str) -> str | ViewFilter:
+    def _saved(self, view: str) -> ViewFilter | None:
         saved = self.saved_views.get(view)
-        if saved is None:
-            return view
-        return replace(saved, now=self.clock()) if saved.overdue else saved
+        if saved is not None and saved.overdue:
+            saved = replace(saved, now=self.clock())
+        return saved
 
     def page(self, view: str, after: Key | None = None, limit: int = 100) -> list[ConversationRow]:
-        return self.store.conversations.page(self._view(view), self.agent, after, limit)
+        saved = self._saved(view)
+        if saved is not None:
+            return self.store.saved_views.page(saved, self.agent, after, limit)
+        return self.store.conversations.page(view, self.agent, after, limit)
 
     def page_before(self, view: str, before: Key | None = None,
                     limit: int = 100) -> list[ConversationRow]:
-        return self.store.conversations.page_before(self._view(view), self.agent, before,
-                                                    limit)
+        saved = self._saved(view)
+        if saved is not None:
+            return self.store.saved_views.page(saved, self.agent, before, limit,
+                                               backwards=True)
+        return self.store.conversations.page_before(view, self.agent, before, limit)
 
     def page_at(self, view: str, offset: int, limit: int = 100) -> list[ConversationRow]:
-        return self.store.conversations.page_at(self._view(view), self.agent, offset, limit)
+        saved = self._saved(view)
+        if saved is not None:
+            return self.store.saved_views.page_at(saved, self.agent, offset, limit)
+        return self.store.conversations.page_at(view, self.agent, offset, limit)
 
-    def count(self, view: str, cap: int = 10_000) -> int:
-        """Conversations in a view (a saved view is counted up to `cap`; cap + 1: more)."""
-        return self.store.conversations.count(self._view(view), self.agent, cap)
+    def count(self, view: str) -> int:
+        """Conversations in a view (a saved view is counted up to COUNT_CAP; more: cap + 1)."""
+        saved = self._saved(view)
+        if saved is not None:
+            return self.store.saved_views.count(saved, self.agent)
+        return self.store.conversations.count(view, self.agent)
 
     def key_of(self, view: str, row: ConversationRow) -> Key:
-        return self.store.conversations.key_of(self._view(view), row)
+        saved = self.saved_views.get(view)
+        if saved is not None:
+            return self.store.saved_views.key_of(saved, row)
+        return self.store.conversations.key_of(view, row)
 
     def search(self, text: str, limit: int = 500) -> list[ConversationRow]:
         return self.store.conversations.search(text, limit)

@@ -22,23 +22,61 @@ class QueueWindow:
         self.view = view
         self.max_rows = max_rows
         self._rows: dict[int, ConversationRow] = {}
-        self.total = inbox.count(view)
         self.fetches = 0
         """How many store queries this window made (tests check paging stays keyset)."""
         self.offset_fetches = 0
+        self.exact = True
+        """Whether `total` is the view's count. A saved view starts with its first page
+        and a provisional total, grows as the cursor nears its end, and gets its count from
+        `set_total` (counted apart: a filter's count reads every match)."""
+        if view in inbox.saved_views:
+            rows = inbox.page(view, None, JUMP)
+            self._store(0, rows)
+            self.total = len(rows)
+            self.exact = len(rows) < JUMP
+        else:
+            self.total = inbox.count(view)
+
+    @property
+    def counting(self) -> bool:
+        """A saved view whose count is still to come."""
+        return not self.exact
+
+    capped = False
+    """The saved view holds more than its count goes to (COUNT_CAP)."""
+
+    def set_total(self, total: int) -> None:
+        from tuidesk.store.saved_views import COUNT_CAP
+
+        self.capped = total > COUNT_CAP
+        self.total = min(total, COUNT_CAP)
+        self.exact = True
 
     def refresh(self) -> None:
-        """Forget cached rows (after a change) and recount."""
+        """Forget cached rows (after a change) and recount (a saved view: keeps its total
+        until the count made apart comes back)."""
         self._rows.clear()
-        self.total = self.inbox.count(self.view)
+        if self.view in self.inbox.saved_views:
+            self.exact = False
+        else:
+            self.total = self.inbox.count(self.view)
 
     def end(self) -> int:
-        """The last position in the view."""
+        """The last position in the view (counted now if the count has not come yet)."""
+        if not self.exact:
+            self.set_total(self.inbox.count(self.view))
         return self.total - 1
 
     def prefetch(self, first: int, last: int) -> None:
         """Load rows first..last ahead of need (called when the app is idle), so scrolling on
-        does not wait for the store."""
+        does not wait for the store. A saved view not counted yet grows here."""
+        if not self.exact and last >= self.total - JUMP // 2 and self.total - 1 in self._rows:
+            rows = self.inbox.page(self.view, self.inbox.key_of(
+                self.view, self._rows[self.total - 1]), PAGE)
+            self._store(self.total, rows)
+            self.total += len(rows)
+            if len(rows) < PAGE:
+                self.exact = True
         for index in (max(0, first), min(self.total - 1, last)):
             if 0 <= index < self.total and index not in self._rows:
                 self._load(index)

@@ -16,19 +16,17 @@ from tuidesk.models import (
     Message,
     Note,
     StateInputs,
+    View,
 )
-from tuidesk.models.views import ViewFilter
 from tuidesk.store.base import Repository
 from tuidesk.store.scripts import split_query
 from tuidesk.store.views import (
     COUNT_WHERE,
     MESSAGE_COLS,
     ROW_SELECT,
-    SORT_KEYS,
     VIEWS,
     Key,
     _row,
-    filter_sql,
     fts_query,
     literal_query,
 )
@@ -41,22 +39,18 @@ class Conversations(Repository):
     """Queue pages (keyset), counts, search, detail; claims, tags and state snapshots."""
 
     @staticmethod
-    def key_of(view: str | ViewFilter, row: ConversationRow) -> Key:
+    def key_of(view: str, row: ConversationRow) -> Key:
         """The keyset position of a row in a view."""
-        col = SORT_KEYS[view.sort][0] if isinstance(view, ViewFilter) else VIEWS[view][1]
-        return (row.last_at or 0, row.id) if col == "c.last_at" else (row.sort_key, row.id)
+        return (row.last_at or 0, row.id) if view == View.ALL else (row.sort_key, row.id)
 
     @staticmethod
-    def _spec(view: str | ViewFilter, agent: str) -> tuple[str, dict[str, Any], str, bool]:
-        """(WHERE, parameters, key column, descending?) of a built-in or saved view."""
-        if isinstance(view, ViewFilter):
-            where, params = filter_sql(view, agent)
-            return (where, params | {"agent": agent}, *SORT_KEYS[view.sort])
+    def _spec(view: str, agent: str) -> tuple[str, dict[str, Any], str, bool]:
+        """(WHERE, parameters, key column, descending?) of a built-in view."""
         where, col, desc = VIEWS[view]
         return where, {"agent": agent}, col, desc
 
     def page(
-        self, view: str | ViewFilter, agent: str, after: Key | None = None, limit: int = 100
+        self, view: str, agent: str, after: Key | None = None, limit: int = 100
     ) -> list[ConversationRow]:
         """Rows of `view` that follow `after` in display order (the first page if None)."""
         where, params, col, desc = self._spec(view, agent)
@@ -70,7 +64,7 @@ class Conversations(Repository):
         return [_row(r) for r in self._q(sql, params)]
 
     def page_before(
-        self, view: str | ViewFilter, agent: str, before: Key | None = None, limit: int = 100
+        self, view: str, agent: str, before: Key | None = None, limit: int = 100
     ) -> list[ConversationRow]:
         """Rows of `view` that precede `before` (the last page if None), in display order."""
         where, params, col, desc = self._spec(view, agent)
@@ -86,7 +80,7 @@ class Conversations(Repository):
         return rows
 
     def page_at(
-        self, view: str | ViewFilter, agent: str, offset: int, limit: int = 100
+        self, view: str, agent: str, offset: int, limit: int = 100
     ) -> list[ConversationRow]:
         """Rows from position `offset`: only for jumps to an arbitrary place (scrollbar drag)."""
         where, params, col, desc = self._spec(view, agent)
@@ -104,14 +98,8 @@ class Conversations(Repository):
             "SELECT id FROM conversations WHERE assignee = ? AND bucket != 'resolved' "
             "ORDER BY sort_key, id LIMIT ?", (agent, limit))]
 
-    def count(self, view: str | ViewFilter, agent: str, cap: int = 10_000) -> int:
-        """Conversations in `view`: for a built-in view a sum over view_counts (kept by
-        triggers), not a scan; a saved view is counted up to `cap` (cap + 1: more)."""
-        if isinstance(view, ViewFilter):
-            where, params, _, _ = self._spec(view, agent)
-            return int(self._one(
-                f"SELECT count(*) FROM (SELECT 1 FROM conversations c WHERE {where} "
-                "LIMIT :cap)", params | {"cap": cap + 1}))
+    def count(self, view: str, agent: str) -> int:
+        """Conversations in `view`: a sum over view_counts (kept by triggers), not a scan."""
         return int(self._one(
             f"SELECT coalesce(sum(n), 0) FROM view_counts c WHERE {COUNT_WHERE[view]}",
             {"agent": agent}))

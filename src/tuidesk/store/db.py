@@ -24,6 +24,7 @@ from tuidesk.store.meta import Meta
 from tuidesk.store.migrations import APPLICATION_ID, MIGRATIONS, known_names
 from tuidesk.store.outbox import Outbox
 from tuidesk.store.reports import Reports
+from tuidesk.store.saved_views import SavedViews
 from tuidesk.store.scripts import char_tokens
 from tuidesk.store.tallies import Tallies
 from tuidesk.store.team import Team
@@ -96,6 +97,7 @@ class Store:
         self.tallies = Tallies(self)
         self.imports = Imports(self)
         self.leases = Leases(self)
+        self.saved_views = SavedViews(self)
         self.meta = Meta(self)
 
     # -- opening ---------------------------------------------------------------------------

@@ -6,8 +6,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from tuidesk.models import BUCKET, ConversationRow, View
-from tuidesk.models.views import ViewFilter
+from tuidesk.models import ConversationRow, View
 
 #: Each view once: (condition on the bucket, whose conversations, key column, descending?).
 #: Whose: "nobody-or-me", "me", or None for anyone. Each view is served by one index:
@@ -92,54 +91,3 @@ def literal_query(text: str) -> str:
     failing with SQLite's own message."""
     words = [w.replace('"', "") for w in text.split() if w.replace('"', "")]
     return " ".join(f'"{w}"' for w in words)
-
-
-
-#: sort -> (key column, descending?) of a saved view (keyset paging, as the built-in views).
-SORT_KEYS: dict[str, tuple[str, bool]] = {"due": ("c.sort_key", False),
-                                          "newest": ("c.last_at", True),
-                                          "oldest": ("c.last_at", False)}
-
-
-def filter_sql(f: ViewFilter, agent: str) -> tuple[str, dict[str, Any]]:
-    """The WHERE clause and parameters of a saved view (every set field must hold)."""
-    parts: list[str] = []
-    params: dict[str, Any] = {}
-
-    def any_of(column: str, name: str, values: Sequence[Any]) -> None:
-        keys = []
-        for i, value in enumerate(values):
-            params[f"{name}{i}"] = value
-            keys.append(f":{name}{i}")
-        parts.append(f"{column} IN ({', '.join(keys)})")
-
-    if f.statuses:
-        # The bucket first: conv_bucket (bucket, sort_key, id) serves the page.
-        any_of("c.bucket", "fb", sorted({BUCKET[s] for s in f.statuses}))
-        any_of("c.status", "fs", f.statuses)
-    if f.tags:
-        keys = ", ".join(f":ft{i}" for i in range(len(f.tags)))
-        params.update({f"ft{i}": t for i, t in enumerate(f.tags)})
-        parts.append(f"c.id IN (SELECT conversation_id FROM conversation_tags "
-                     f"WHERE tag IN ({keys}))")
-    if f.networks:
-        any_of("c.network", "fn", f.networks)
-    if f.brands:
-        keys = ", ".join(f":fr{i}" for i in range(len(f.brands)))
-        params.update({f"fr{i}": b for i, b in enumerate(f.brands)})
-        parts.append(f"c.brand_id IN (SELECT id FROM brands WHERE handle IN ({keys}))")
-    if f.agent == "nobody":
-        parts.append("c.assignee IS NULL")
-    elif f.agent is not None:
-        parts.append("c.assignee = :fa")
-        params["fa"] = agent if f.agent == "me" else f.agent
-    if f.priorities:
-        any_of("c.priority", "fp", f.priorities)
-    if f.overdue:
-        parts.append("c.due_at < :fnow AND c.bucket IN ('inbox', 'pending', 'escalated')")
-        params["fnow"] = f.now
-    if f.query:
-        parts.append("c.id IN (SELECT m.conversation_id FROM messages m WHERE m.id IN "
-                     "(SELECT rowid FROM messages_fts WHERE messages_fts MATCH :fq))")
-        params["fq"] = fts_query(f.query)
-    return " AND ".join(parts) or "1", params

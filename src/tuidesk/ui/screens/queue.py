@@ -112,6 +112,8 @@ class QueueScreen(Guarded, ConversationActions, MarkActions, CommandActions, Scr
     def _show_window(self, cursor: int = 0, detail_now: bool = True) -> None:
         queue = self.query_one(QueueList)
         queue.set_source(self.window, cursor)
+        if isinstance(self.window, QueueWindow) and self.window.counting:
+            self.count_view(self.window)
         self._update_bar()
         self.selected = queue.current
         if detail_now:
@@ -290,6 +292,19 @@ class QueueScreen(Guarded, ConversationActions, MarkActions, CommandActions, Scr
         screen = DashboardScreen(None)
         self.app.push_screen(screen, drill)
         self.run_dashboard(screen)
+
+    @work(thread=True, exclusive=True, group="count", exit_on_error=False)
+    def count_view(self, window: QueueWindow) -> None:
+        """A saved view's count, read apart while its first page is already shown."""
+        total = self.services.count_apart(window.view)
+        self.app.call_from_thread(self._counted, window, total)
+
+    def _counted(self, window: QueueWindow, total: int) -> None:
+        if window is not self.window or not window.counting:
+            return  # another view by now, or it grew to its end meanwhile
+        window.set_total(total)
+        self.query_one(QueueList).grew()
+        self._update_bar()
 
     @work(thread=True, exclusive=True, group="insight", exit_on_error=False)
     def run_dashboard(self, screen: DashboardScreen) -> None:

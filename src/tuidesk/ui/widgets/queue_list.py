@@ -176,6 +176,13 @@ class QueueList(Guarded, TypeAhead, ScrollView, can_focus=True):
             return
         self._scroll_update(new)  # the scrollbar's thumb and the scroll limits
 
+    def grew(self) -> None:
+        """The source's total changed (a count arrived): the scroll range follows."""
+        if self.source is not None:
+            self._set_virtual_height(self.source.total)
+            if (cursor := self.validate_cursor(self.cursor)) != self.cursor:
+                self.cursor = cursor
+
     @property
     def current(self) -> ConversationRow | None:
         return self.source.get(self.cursor) if self.source else None

@@ -19,8 +19,10 @@ Part = object
 
 
 def window_count(window: QueueWindow | SearchWindow) -> str:
-    """'1,204', or '100+' while search results are still loading."""
-    more = isinstance(window, SearchWindow) and not window.complete
+    """'1,204', or '100+' while search results (or a saved view's count) are on their way
+    or go past what is counted."""
+    more = (not window.complete) if isinstance(window, SearchWindow) else (
+        window.counting or window.capped)
     return f"{window.total:,}{'+' if more else ''}"
 
 
