@@ -97,7 +97,11 @@ def in_process(db: str, repeat: int) -> list[tuple[str, str, str]]:
         return out
 
     def first_page(view: str) -> None:
-        inbox.count(view)
+        # What a view switch reads before its first frame: a built-in view's count (from
+        # view_counts) and its first page; a saved view's first page only (its count is
+        # read apart, in a thread, after the frame: measured on its own below).
+        if view not in inbox.saved_views:
+            inbox.count(view)
         inbox.page(view, None, 80)
 
     def search(text: str) -> None:
@@ -109,6 +113,10 @@ def in_process(db: str, repeat: int) -> list[tuple[str, str, str]]:
             ("saved view billing (tag + status)", ms(timed(lambda: first_page("billing"))), ""),
             ("saved view urgent (overdue + priority)", ms(timed(lambda: first_page("urgent"))),
              ""),
+            ("  (billing's count, in a thread after the frame)",
+             ms(timed(lambda: inbox.count("billing"))), "off the key path"),
+            ("  (urgent's count, in a thread after the frame)",
+             ms(timed(lambda: inbox.count("urgent"))), "off the key path"),
             ("search `outage` (words), first batch", ms(timed(lambda: search("outage"))),
              "baseline"),
             ("search `路由器`", ms(timed(lambda: search("路由器"))), ""),

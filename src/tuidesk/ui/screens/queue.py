@@ -13,7 +13,7 @@ from textual.timer import Timer
 from textual.widgets import Input, Label, Static
 
 from tuidesk.errors import QueryError, TuideskError
-from tuidesk.models import VIEW_TITLES, ConversationRow, View
+from tuidesk.models import ConversationRow, View
 from tuidesk.services import Services
 from tuidesk.services.queue_window import QueueWindow, SearchWindow
 from tuidesk.ui.guard import Guarded
@@ -380,43 +380,6 @@ class QueueScreen(Guarded, ConversationActions, MarkActions, CommandActions, Scr
             self.query_one(QueueList).focus()
         elif self.search_text is not None or self.query_one("#search-box").display:
             self.action_view(self.view)
-
-    # -- saved views and the command line --------------------------------------------------
-
-    def title_of(self, view: str) -> str:
-        saved = self.inbox.saved_views.get(view)
-        return saved.shown if saved is not None else VIEW_TITLES.get(view, view)
-
-    def action_saved_view(self, index: int) -> None:
-        views = list(self.inbox.saved_views)
-        if index >= len(views):
-            self.notify("No saved view there: add [views.NAME] to config.toml (see the "
-                        "README's Views).", severity="warning", markup=False)
-            return
-        self.action_view(views[index])
-
-    def action_command_line(self, text: str = "") -> None:
-        box = self.query_one("#command-box")
-        box.display = True
-        error = self.query_one("#command-error", Label)
-        error.update("")
-        error.display = False
-        line = self.query_one("#command", CompletingInput)
-        line.value = text
-        line.cursor_position = len(text)
-        # At once, not after the queued keys: `:tag` typed fast went `t` to the Tag key.
-        self.set_focus(line)
-
-    def action_view_prompt(self) -> None:
-        self.action_command_line("view ")
-
-    def action_unmark(self) -> None:
-        self.clear_marks()
-
-    def _close_command_line(self) -> None:
-        self.query_one("#command-box").display = False
-        # At once: a deferred focus() landed after the line reopened to show an error.
-        self.set_focus(self.query_one(QueueList))
 
     @on(Input.Submitted, "#command")
     def _command_submitted(self, event: Input.Submitted) -> None:

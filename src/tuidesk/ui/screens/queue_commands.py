@@ -12,14 +12,19 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
+
+from textual.widgets import Label
 
 from tuidesk.paths import state_dir
 from tuidesk.services.when import parse_when
+from tuidesk.ui.widgets.completing_input import CompletingInput
+from tuidesk.ui.widgets.queue_list import QueueList
 
 if TYPE_CHECKING:
     from textual.app import App
     from textual.dom import DOMNode
+    from textual.screen import Screen
 
     from tuidesk.models import ConversationRow
     from tuidesk.services import Services
@@ -259,3 +264,40 @@ class CommandActions:
                 self._do(self.services.escalations.escalate,
                          f"#{cid} escalated to {parsed[0]}", cid, *parsed)
         return None
+
+    # -- saved views and the command line ----------------------------------------------
+
+    def _screen(self) -> Screen[None]:
+        return cast("Screen[None]", self)
+
+    def action_saved_view(self, index: int) -> None:
+        views = list(self.inbox.saved_views)
+        if index >= len(views):
+            self._screen().notify("No saved view there: add [views.NAME] to config.toml (see "
+                                  "the README's Views).", severity="warning", markup=False)
+            return
+        self.action_view(views[index])
+
+    def action_command_line(self, text: str = "") -> None:
+        screen = self._screen()
+        screen.query_one("#command-box").display = True
+        error = screen.query_one("#command-error", Label)
+        error.update("")
+        error.display = False
+        line = screen.query_one("#command", CompletingInput)
+        line.value = text
+        line.cursor_position = len(text)
+        # At once, not after the queued keys: `:tag` typed fast went `t` to the Tag key.
+        screen.set_focus(line)
+
+    def action_view_prompt(self) -> None:
+        self.action_command_line("view ")
+
+    def action_unmark(self) -> None:
+        self.clear_marks()
+
+    def _close_command_line(self) -> None:
+        screen = self._screen()
+        screen.query_one("#command-box").display = False
+        # At once: a deferred focus() landed after the line reopened to show an error.
+        screen.set_focus(screen.query_one(QueueList))

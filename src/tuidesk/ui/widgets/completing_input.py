@@ -13,6 +13,8 @@ from textual.binding import Binding
 from textual.suggester import Suggester
 from textual.widgets import Input
 
+from tuidesk.ui.guard import Guarded
+
 #: Candidates for the text typed so far (the whole line, as typed).
 Completer = Callable[[str], list[str]]
 
@@ -27,7 +29,7 @@ class _Suggest(Suggester):
         return found[0] if found else None
 
 
-class CompletingInput(Input):
+class CompletingInput(Guarded, Input):
     BINDINGS = [
         Binding("tab", "complete", "Complete", show=False),
         Binding("up", "history(-1)", "Earlier", show=False),

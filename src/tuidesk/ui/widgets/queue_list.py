@@ -28,7 +28,6 @@ from tuidesk.errors import TuideskError
 from tuidesk.models import ConversationRow, Visibility
 from tuidesk.services.display import clean_line, due_label, rel
 from tuidesk.services.priority import human_count
-from tuidesk.ui.guard import Guarded
 from tuidesk.ui.text import fit
 from tuidesk.ui.widgets.typing import TypeAhead
 
@@ -75,7 +74,7 @@ def header_text(width: int) -> str:
             + fit("AGENT", assignee) + " " + "AGE".rjust(4))
 
 
-class QueueList(Guarded, TypeAhead, ScrollView, can_focus=True):
+class QueueList(TypeAhead, ScrollView, can_focus=True):
     BINDINGS = [
         Binding("j,down", "cursor_down", "Down", show=False, id="queue.down"),
         Binding("k,up", "cursor_up", "Up", show=False, id="queue.up"),

@@ -14,7 +14,9 @@ from __future__ import annotations
 from textual import events
 from textual.widget import Widget
 
+from tuidesk.ui.guard import Guarded
 
-class TypeAhead(Widget):
+
+class TypeAhead(Guarded, Widget):
     def on_key(self, event: events.Key) -> None:
         event.type_ahead = True  # type: ignore[attr-defined]
