@@ -113,7 +113,8 @@ class QueueScreen(Guarded, ConversationActions, MarkActions, CommandActions, Scr
         queue = self.query_one(QueueList)
         queue.set_source(self.window, cursor)
         if isinstance(self.window, QueueWindow) and self.window.counting:
-            self.count_view(self.window)
+            # Once the first page is on screen: the count's thread shares the CPU.
+            self.call_after_refresh(self.count_view, self.window)
         self._update_bar()
         self.selected = queue.current
         if detail_now:
