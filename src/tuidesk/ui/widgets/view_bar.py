@@ -35,6 +35,10 @@ class ViewBar(Guarded, Static):
         saved = saved or []
         titles = dict(VIEW_TITLES) | dict(saved)
         parts: list[Part] = []
+        if marked:  # first: whatever else is cut at the right edge, this stays
+            parts.append((f" ✓ {marked} marked ", "bold reverse $warning"))
+        # The other views' titles shrink to their keys where they would crowd the line.
+        narrow = width < 100 + 12 * len(saved) + 14 * bool(marked)
         if search is not None:
             parts += [("Search ", "bold $accent"), safe_line(repr(search)),
                       (f"  {count} conversations  ·  Esc returns to ", ""),
@@ -44,9 +48,9 @@ class ViewBar(Guarded, Static):
             tabs += [("890"[i] if i < 3 else "", name, title)
                      for i, (name, title) in enumerate(saved)]
             for key, name, title in tabs:
-                if name != view and width < 100:
+                if name != view and narrow:
                     # At 80 columns the other views are their keys: room for what failed.
-                    title = title[:4] if width >= 90 or not key else ""
+                    title = title[:4] if width >= 90 + 6 * len(saved) or not key else ""
                 style = "bold reverse" if name == view else "$text-muted"
                 if name in VIEW_TITLES:
                     parts.append((f" {key} {title} " if title else f" {key}", style))
@@ -56,8 +60,6 @@ class ViewBar(Guarded, Static):
                         parts += [safe_line(title, style), (" ", style)]
                 if name == view:
                     parts.append((f"{count} ", style))
-        if marked:
-            parts.append((f"  ✓ {marked} marked", "bold $warning"))
         parts += [("  │ ", "$text-muted"), safe_line(agent, "bold")]
         parts += _outbox(outbox) + _sync(health, now, width)
         # One row by the stylesheet (height: 1): its size never changes, so no layout pass
