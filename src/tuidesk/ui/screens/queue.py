@@ -323,7 +323,8 @@ class QueueScreen(Guarded, ConversationActions, MarkActions, CommandActions, Scr
         makes."""
         self.search_text = label
         self.window = window or results()
-        self._show_window()
+        # The rows first; the detail pane once the cursor rests (as on a view switch).
+        self._show_window(detail_now=False)
 
     def open_conversation(self, conversation_id: int) -> str | None:
         """`:301`, `#301`: the conversation, where it is in the list shown, else on its own
