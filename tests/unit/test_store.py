@@ -312,3 +312,44 @@ def test_events_are_append_only(services: Services) -> None:
         store.db.execute("UPDATE events SET agent = 'b'")
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
         store.db.execute("DELETE FROM events")
+
+
+def test_upgrade_to_m021_makes_stored_cjk_and_emoji_findable(tmp_path: Path,
+                                                              clock: FixedClock) -> None:
+    """A desk from before m021 holds messages in Chinese and with emoji that word search
+    never found inside; after the upgrade they are found, and new ones too."""
+    import sqlite3
+    from dataclasses import replace
+
+    from fakes import mention
+    from tuidesk.config import Settings
+    from tuidesk.services import open_services
+
+    path = tmp_path / "old.db"
+    svc = open_services(path, Settings(agent="t"), clock)
+    svc.ingest.ingest([replace(mention(1), text="我的路由器坏了，请帮忙 🙏"),
+                       replace(mention(2), text="plain english, no outage")])
+    svc.close()
+    conn = sqlite3.connect(path)
+    conn.executescript("DROP TABLE messages_chars; DROP INDEX tags_by_tag; DELETE FROM "
+                       "_sqlite_migrations WHERE name = 'm021_unspaced_search_and_tags';")
+    conn.close()
+    store = Store.open(path)
+    assert store.db.execute("SELECT count(*) FROM messages_chars").fetchone()[0] == 1
+    assert store.conversations.search_ids("路由器") == [1]
+    assert store.conversations.search_ids("🙏") == [1]
+    assert store.conversations.search_ids("outage") == [2]
+    store.close()
+
+
+@pytest.mark.parametrize("url,ok", [
+    ("https://mastodon.example/@ana/1", True), ("http://x.example/a?b=c#d", True),
+    ("javascript:alert(1)", False), ("file:///etc/passwd", False), ("https://", False),
+    ("https://x.example/\x1b]52;c;ZXZpbA==\x07", False), ("https://x.example/a b", False),
+    ("https://x.example/\u202eevil", False), ("https://x.example/'$(reboot)'", False),
+    ("data:text/html,<script>", False), ("", False), (None, False)])
+def test_only_plain_web_links_are_opened_or_copied(url: str | None, ok: bool) -> None:
+    from tuidesk.services.display import openable_url
+
+    assert (openable_url(url) is not None) is ok
+    assert openable_url(url) in (None, url)
