@@ -82,6 +82,6 @@ def test_no_module_grows_past_400_lines_and_the_store_is_repositories() -> None:
     repos = {k for k, v in vars(store).items() if isinstance(v, Repository)}
     assert repos == {"conversations", "messages", "outbox", "channels", "team",
                      "escalations", "audit", "reports", "imports", "leases", "meta",
-                     "tallies", "saved_views"}
+                     "tallies", "saved_views", "agents"}
     assert all(getattr(store, r).db is store.db for r in repos)
     store.close()

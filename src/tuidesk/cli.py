@@ -103,6 +103,9 @@ def _parser() -> argparse.ArgumentParser:
 
     add_worker_parsers(sub, common)
     from tuidesk.cli_actions import add_parsers as add_action_parsers
+    from tuidesk.cli_agents import add_parsers as add_agent_parsers
+
+    add_agent_parsers(sub, common)
 
     add_action_parsers(sub, common)
     return p
@@ -289,6 +292,10 @@ def main(argv: Sequence[str] | None = None, clock: Clock = system_clock) -> int:
                 from tuidesk.cli_actions import cmd_action
 
                 return cmd_action(command, args, services)
+            if command == "agent":
+                from tuidesk.cli_agents import cmd_agent
+
+                return cmd_agent(args, services)
             if command == "bulk":
                 from tuidesk.cli_actions import cmd_bulk
 

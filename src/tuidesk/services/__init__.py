@@ -9,6 +9,7 @@ from pathlib import Path
 from tuidesk.config import Settings
 from tuidesk.connectors.base import Connector
 from tuidesk.models import KeywordRule
+from tuidesk.services.agents import AgentService
 from tuidesk.services.audit import SYSTEM
 from tuidesk.services.bulk import BulkService
 from tuidesk.services.clock import Clock, system_clock
@@ -103,6 +104,11 @@ class Services:
                 since, brand)
         finally:
             store.close(checkpoint=False)
+
+    @property
+    def agents(self) -> AgentService:
+        """Agents who sign in to `tuidesk web`, and their sign-ins."""
+        return AgentService(self._store, self.inbox.clock)
 
     def count_apart(self, view: str) -> int:
         """A saved view's count on a connection of its own (a thread counts while the app

@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from tuidesk.errors import SchemaError, StoreError
+from tuidesk.store.agents import Agents
 from tuidesk.store.audit import Audit
 from tuidesk.store.base import store_error, translate_errors
 from tuidesk.store.channels import Channels
@@ -98,6 +99,7 @@ class Store:
         self.imports = Imports(self)
         self.leases = Leases(self)
         self.saved_views = SavedViews(self)
+        self.agents = Agents(self)
         self.meta = Meta(self)
 
     # -- opening ---------------------------------------------------------------------------

@@ -175,3 +175,21 @@ def m021_unspaced_search_and_tags(db: Database) -> None:
         CREATE INDEX tags_by_tag ON conversation_tags (tag, conversation_id);
         """
     )
+
+
+@MIGRATIONS()
+def m022_agents(db: Database) -> None:
+    """Agents who sign in to `tuidesk web`: a name, a scrypt hash of the password (never the
+    password), whether they supervise, and failed sign-ins for throttling."""
+    db.executescript(
+        """
+        CREATE TABLE agents (
+            name TEXT PRIMARY KEY,
+            password_hash TEXT NOT NULL,
+            supervisor INTEGER NOT NULL DEFAULT 0,
+            created_at INTEGER NOT NULL,
+            failures INTEGER NOT NULL DEFAULT 0,
+            locked_until INTEGER NOT NULL DEFAULT 0
+        ) WITHOUT ROWID;
+        """
+    )
