@@ -104,8 +104,10 @@ def _parser() -> argparse.ArgumentParser:
     add_worker_parsers(sub, common)
     from tuidesk.cli_actions import add_parsers as add_action_parsers
     from tuidesk.cli_agents import add_parsers as add_agent_parsers
+    from tuidesk.cli_agents import add_web_parser
 
     add_agent_parsers(sub, common)
+    add_web_parser(sub, common)
 
     add_action_parsers(sub, common)
     return p
@@ -292,6 +294,10 @@ def main(argv: Sequence[str] | None = None, clock: Clock = system_clock) -> int:
                 from tuidesk.cli_actions import cmd_action
 
                 return cmd_action(command, args, services)
+            if command == "web":
+                from tuidesk.cli_agents import cmd_web
+
+                return cmd_web(args, services)
             if command == "agent":
                 from tuidesk.cli_agents import cmd_agent
 

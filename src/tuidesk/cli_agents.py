@@ -76,3 +76,42 @@ def cmd_agent(args: argparse.Namespace, services: Services) -> int:
         agents.passwd(args.name, password)
         out(f"New password set for {args.name}.")
     return 0
+
+
+def add_web_parser(sub: Subparsers, common: argparse.ArgumentParser) -> None:
+    web = sub.add_parser(
+        "web", parents=[common], help="serve the app to browsers (agents sign in)",
+        description="Serve the app in the browser: each agent signs in (tuidesk agent add) "
+        "and gets their own app on this database. Needs the web extra: "
+        "pip install 'tuidesk[web]'.")
+    web.add_argument("--host", default="127.0.0.1",
+                     help="address to listen on (default 127.0.0.1: this machine only)")
+    web.add_argument("--port", type=int, default=8000)
+    web.add_argument("--public-url", metavar="URL",
+                     help="the address browsers use, e.g. https://desk.example.com behind a "
+                     "reverse proxy that terminates TLS")
+    web.add_argument("--idle", type=int, default=480, metavar="MINUTES",
+                     help="sign out after this long without use (default 480)")
+    web.add_argument("--max-apps", type=int, default=20,
+                     help="at most this many agents' apps at once (default 20)")
+
+
+def cmd_web(args: argparse.Namespace, services: Services) -> int:
+    try:
+        from tuidesk.web.server import DeskServer
+    except ImportError:
+        raise ConfigError("tuidesk web needs its extra: pip install 'tuidesk[web]'") from None
+    if not services.agents.listed():
+        raise ConfigError("No agent can sign in yet: add one with `tuidesk agent add NAME`.")
+    public = args.public_url or f"http://{args.host}:{args.port}"
+    if args.host not in ("127.0.0.1", "localhost", "::1") and not public.startswith("https"):
+        from tuidesk.cli_output import err
+
+        err(f"tuidesk web: warning: listening on {args.host} without TLS: passwords and "
+            "conversations cross the network in clear. Put it behind a proxy with https and "
+            "pass --public-url https://…")
+    server = DeskServer(services.db_path, services.agents, host=args.host, port=args.port,
+                        public_url=public, idle=args.idle * 60, max_apps=args.max_apps)
+    out(f"Serving tuidesk on {public} (Ctrl+C stops)")
+    server.serve()
+    return 0

@@ -1,0 +1,1 @@
+"""The app in a browser: `tuidesk web` (textual-serve behind a sign-in)."""
