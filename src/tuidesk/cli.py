@@ -62,6 +62,9 @@ def _parser() -> argparse.ArgumentParser:
                "4 crashed (see crash.log in the user state dir).")
     p.add_argument("--version", action="version", version=f"tuidesk {__version__}")
     p.add_argument("--demo", action="store_true", help="same as `tuidesk demo`")
+    # Set by `tuidesk web` for an agent added with --supervisor (not a security boundary:
+    # a terminal agent's own config.toml can name them a supervisor just as well).
+    p.add_argument("--as-supervisor", action="store_true", help=argparse.SUPPRESS)
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     common = _common(argparse.SUPPRESS)
 
@@ -118,7 +121,12 @@ def _iso(ts: int | None) -> str | None:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    return load_settings(agent=args.agent)
+    settings = load_settings(agent=args.agent)
+    if getattr(args, "as_supervisor", False) and settings.agent not in settings.supervisors:
+        from dataclasses import replace
+
+        settings = replace(settings, supervisors=(*settings.supervisors, settings.agent))
+    return settings
 
 
 def _ensure_demo(path: Path, settings: Settings, fresh: bool, seed: int, size: int,

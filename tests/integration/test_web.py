@@ -148,11 +148,31 @@ async def test_the_app_runs_as_the_signed_in_agent(desk: Services) -> None:
         await server.close()
 
 
+async def test_a_supervisor_signs_in_as_a_supervisor(desk: Services) -> None:
+    desk.agents.add("kim", SECRET, supervisor=True)
+    server, desk_server, base = await serve(desk)
+    try:
+        async with browser() as http:
+            async with http.post(f"{base}/login", data={"name": "kim", "password": SECRET},
+                                 allow_redirects=False) as r:
+                assert r.status == 303
+        assert [(s.agent, s.supervisor) for s in desk_server.sessions.values()] == [
+            ("kim", True)]
+    finally:
+        await server.close()
+    from tuidesk.cli import _parser, _settings
+
+    args = _parser().parse_args(["--agent", "kim", "--as-supervisor"])
+    assert "kim" in _settings(args).supervisors
+
+
 async def test_past_the_cap_a_clear_refusal(desk: Services) -> None:
     server, _, base = await serve(desk, max_apps=0)
     try:
         async with browser() as http:
             assert await sign_in(http, base) == 303
+            async with http.get(f"{base}/") as r:
+                assert r.status == 503 and "try again later" in await r.text()
             with pytest.raises(WSServerHandshakeError) as full:
                 await http.ws_connect(f"{base}/ws", headers={"Origin": base})
             assert full.value.status == 503

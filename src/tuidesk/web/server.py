@@ -56,6 +56,7 @@ required></label><button type="submit">Sign in</button></form></body></html>
 class Session:
     agent: str
     seen: float
+    supervisor: bool = False
 
 
 class DeskServer(Server):
@@ -85,9 +86,9 @@ class DeskServer(Server):
     def _sign(self, sid: str) -> str:
         return hmac.new(self._key, sid.encode(), hashlib.sha256).hexdigest()
 
-    def cookie_for(self, agent: str) -> str:
+    def cookie_for(self, agent: str, supervisor: bool = False) -> str:
         sid = secrets.token_urlsafe(32)
-        self.sessions[sid] = Session(agent, time.monotonic())
+        self.sessions[sid] = Session(agent, time.monotonic(), supervisor)
         return f"{sid}.{self._sign(sid)}"
 
     def session(self, request: web.Request) -> Session | None:
@@ -124,14 +125,14 @@ class DeskServer(Server):
         form = await request.post()
         name, password = str(form.get("name", "")), str(form.get("password", ""))
         try:
-            self.agents.sign_in(name, password)
+            supervisor = self.agents.sign_in(name, password)
         except TuideskError as exc:
             log.info("sign-in refused")  # never the name typed or the password
             return web.Response(text=LOGIN_PAGE.format(error=html.escape(exc.msg)),
                                 content_type="text/html", status=401)
         log.info("sign-in: %s", name)  # a known agent's name (checked above)
         response = web.HTTPSeeOther(location="/")
-        self._set_cookie(response, self.cookie_for(name))
+        self._set_cookie(response, self.cookie_for(name, supervisor))
         raise response
 
     async def handle_logout(self, request: web.Request) -> web.Response:
@@ -144,6 +145,9 @@ class DeskServer(Server):
     async def handle_index(self, request: web.Request) -> Any:
         if self.session(request) is None:
             raise web.HTTPSeeOther(location="/login")
+        if self.apps >= self.max_apps:  # said on the page: the app's socket would just fail
+            raise web.HTTPServiceUnavailable(
+                text=f"{self.max_apps} agents are working here already; try again later.")
         return await super().handle_index(request)
 
     async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
@@ -157,7 +161,8 @@ class DeskServer(Server):
             raise web.HTTPServiceUnavailable(
                 text=f"{self.max_apps} agents are working here already; try again later.")
         command = " ".join(shlex.quote(a) for a in [
-            sys.executable, "-m", "tuidesk", "--db", self.db_path, "--agent", found.agent])
+            sys.executable, "-m", "tuidesk", "--db", self.db_path, "--agent", found.agent,
+            *(["--as-supervisor"] if found.supervisor else [])])
         self.apps += 1
         websocket = web.WebSocketResponse(heartbeat=15)
         service: AppService | None = None
