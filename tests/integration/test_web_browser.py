@@ -120,25 +120,33 @@ async def test_two_browsers_race_to_claim_and_exactly_one_wins(desk: Services) -
     server, base = await started(desk)
     try:
         async with async_playwright() as pw:
-            browser = await pw.chromium.launch(executable_path=CHROMIUM)
-            pages = {}
+            # A browser each, as two agents on two laptops: in one browser only the page in
+            # front has the keyboard's focus.
+            browsers, pages = [], {}
             for name in PASSWORD:
-                context = await browser.new_context(viewport={"width": 1200, "height": 800})
-                pages[name] = await context.new_page()
+                browsers.append(browser := await pw.chromium.launch(executable_path=CHROMIUM))
+                pages[name] = await browser.new_page(viewport={"width": 1200, "height": 800})
                 await sign_in(pages[name], base, name)
             await until(lambda: set(PASSWORD) <= set(present(desk)), "both apps running")
             target = present(desk)["alice"]
             assert present(desk)["bob"] == target  # both queues open on the same one
             for page in pages.values():
                 await page.mouse.click(600, 400)
+            await asyncio.sleep(1)  # both apps have drawn their queue and take keys
             await asyncio.gather(*(page.keyboard.press("c") for page in pages.values()))
-            await until(lambda: desk.inbox.row(target).assignee is not None,  # type: ignore
-                        "a claim")
+            try:
+                await until(lambda: desk.inbox.row(target).assignee is not None,  # type: ignore
+                            "a claim")
+            finally:
+                ARTIFACTS.mkdir(exist_ok=True)
+                for name, page in pages.items():
+                    await page.screenshot(path=str(ARTIFACTS / f"web-race-{name}.png"))
             await asyncio.sleep(2)  # the loser's attempt has landed too
             claims = [e for e in desk.inbox.events(conversation_id=target)
                       if e.action == "claim"]
             assert len(claims) == 1
             assert desk.inbox.row(target).assignee == claims[0].agent  # type: ignore
-            await browser.close()
+            for browser in browsers:
+                await browser.close()
     finally:
         await server.close()
