@@ -194,8 +194,7 @@ def cmd_list(args: argparse.Namespace, services: Services) -> int:
     limit = args.limit if args.limit is not None else (0 if args.json else 50)
     view = inbox.view_named(args.view)
     if view is None:
-        names = ", ".join(["inbox", "mine", "waiting", "escalated", "snoozed", "resolved",
-                           "all", *inbox.saved_views])
+        names = ", ".join(inbox.view_names())
         err(f"tuidesk list: no view {args.view!r} (views: {names})")
         return EXIT_USAGE
     args.view = view

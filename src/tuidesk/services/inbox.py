@@ -62,6 +62,12 @@ class InboxService:
     saved_views: dict[str, ViewFilter] = {}
     """Saved views by name (config.toml [views.NAME]); set by open_services."""
 
+    def view_names(self) -> list[str]:
+        """Every view by the name people type: the built-in ones as the app shows them
+        (Waiting, not pending), then the saved ones."""
+        return ["inbox", "mine", "waiting", "escalated", "snoozed", "resolved", "all",
+                *self.saved_views]
+
     def view_named(self, name: str) -> str | None:
         """The view a name means ('waiting' is the pending view; a saved view's name), or
         None if there is none by that name."""

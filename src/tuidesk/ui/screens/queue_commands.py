@@ -113,8 +113,7 @@ def completions(typed: str, services: Services, inbox: InboxService) -> list[str
     if head == "assign":
         names = inbox.known_agents()
     elif head == "view":
-        names = ["inbox", "mine", "waiting", "escalated", "snoozed", "resolved", "all",
-                 *inbox.saved_views]
+        names = inbox.view_names()
     elif head == "escalate":
         names = list(services.escalations.targets)
     elif head == "snooze":
@@ -188,8 +187,7 @@ class CommandActions:
         if name == "view":
             view = inbox.view_named(rest) if rest else None
             if view is None:
-                names = ", ".join(["inbox", "mine", "waiting", "escalated", "snoozed",
-                                   "resolved", "all", *inbox.saved_views])
+                names = ", ".join(inbox.view_names())
                 return f"No view {rest!r}: {names}" if rest else f"Which view? {names}"
             self.action_view(view)
             return None
