@@ -400,7 +400,7 @@ async def test_header_follows_a_resize_made_under_a_modal(app: TuideskApp) -> No
         await pilot.pause()
         await pilot.pause()
         screen = queue_screen(app)
-        width = screen.query_one(QueueList).scrollable_content_region.width
+        width = screen.query_one(QueueList).rows_width
         header = str(screen.query_one("#queue-header").render())
         assert header == header_text(width)
 

@@ -36,6 +36,15 @@ class Sgr:
     fg: tuple[int, ...] | None = None
     bg: tuple[int, ...] | None = None
 
+    def __hash__(self) -> int:
+        # Looked up in the caches below for every style code of every frame (~1,100 at
+        # 120x40): hashed once, not field by field each time.
+        try:
+            return self.__dict__["_hash"]  # type: ignore[no-any-return]
+        except KeyError:
+            value = self.__dict__["_hash"] = hash((self.flags, self.fg, self.bg))
+            return value
+
 
 DEFAULT = Sgr()
 
@@ -132,18 +141,28 @@ class SgrDiff:
 
     def convert(self, data: str) -> str:
         out: list[str] = []
+        append = out.append
+        ascii_text = _ASCII.fullmatch
         pos = 0
         for m in _TOKEN.finditer(data):
-            if m.start() > pos:
-                self._text(data[pos:m.start()], out)
-            params = m.group(1)
-            if m.group(2) is not None:  # move to (row, col): dropped if the cursor is there
-                target = (int(m.group(2)), int(m.group(3)))
+            start = m.start()
+            if start > pos:  # printed text: the pending style goes first
+                text = data[pos:start]
+                if self.want is not None:
+                    append(transition(self.have, self.want))
+                    self.have, self.want = self.want, None
+                append(text)
+                at = self.at
+                self.at = (at[0], at[1] + len(text)) if at is not None and ascii_text(text) \
+                    else None  # wide or zero-width characters, or other controls: unknown
+            params, row, col = m.groups()
+            if row is not None:  # move to (row, col): dropped if the cursor is there
+                target = (int(row), int(col))
                 if target != self.at:
-                    out.append(m.group(0))
+                    append(m.group(0))
                     self.at = target
             elif params is None:  # other moves, CR, LF: print nothing; style stays pending
-                out.append(m.group(0))
+                append(m.group(0))
                 self.at = None
             else:
                 base = self.want if self.want is not None else self.have
@@ -152,7 +171,7 @@ class SgrDiff:
                     else None
                 if new is None:  # not modelled: send it as it is, then know nothing
                     self._flush(out)
-                    out.append(m.group(0))
+                    append(m.group(0))
                     self.have, self.want = None, None
                 else:
                     self.want = new

@@ -11,7 +11,6 @@ BINDINGS:
 from __future__ import annotations
 
 from collections.abc import Callable
-from math import ceil
 from typing import Protocol
 
 from rich.segment import Segment
@@ -38,13 +37,13 @@ SHORT_STATUS = {"pending": "wait", "escalated": "escal", "snoozed": "snooz",
                 "resolved": "done"}
 
 
-def _thumb(total: int, height: int, top: float) -> tuple[int, int] | None:
-    """The scrollbar thumb's extent in eighths of a cell (as Textual draws it)."""
-    if not height or total <= height:
-        return None
-    size = max(1.0, height * height / total)
-    start = int((height - size) * top / (total - height) * 8)
-    return start, start + ceil(size * 8)
+def thumb_rows(total: int, height: int, top: float) -> tuple[int, int]:
+    """Rows [start, end) of the scroll column's thumb; (0, 0) when every row fits."""
+    if height <= 0 or total <= height:
+        return 0, 0
+    size = max(1, round(height * height / total))
+    start = round((height - size) * min(1.0, max(0.0, top / (total - height))))
+    return start, start + size
 
 
 class RowSource(Protocol):
@@ -86,10 +85,13 @@ class QueueList(TypeAhead, ScrollView, can_focus=True):
     ]
     COMPONENT_CLASSES = {
         "queue-list--cursor", "queue-list--overdue", "queue-list--urgent", "queue-list--high",
-        "queue-list--low", "queue-list--dim", "queue-list--marked",
+        "queue-list--low", "queue-list--dim", "queue-list--marked", "queue-list--track",
+        "queue-list--thumb",
     }
     DEFAULT_CSS = """
-    QueueList { background: $surface; overflow-x: hidden; }
+    QueueList { background: $surface; overflow-x: hidden; overflow-y: hidden; }
+    QueueList > .queue-list--track { background: $scrollbar-background; }
+    QueueList > .queue-list--thumb { background: $scrollbar; }
     QueueList > .queue-list--cursor { background: $accent 30%; text-style: bold; }
     QueueList:focus > .queue-list--cursor { background: $accent 60%; }
     QueueList > .queue-list--overdue { color: $error; text-style: bold; }
@@ -134,10 +136,15 @@ class QueueList(TypeAhead, ScrollView, can_focus=True):
         self.source: RowSource | None = None
         self.now = now
         self._styles: dict[str, Style] | None = None
-        """The rows' styles, looked up once per frame (not once per row and segment)."""
+        """The rows' styles, looked up when the stylesheet or focus changes (Textual forgets
+        its component styles on every refresh: 9 lookups through the ancestors a frame)."""
         self._styles_key: tuple[Style, ...] = ()
         self.marks: set[int] = set()
         """Marked conversations: drawn with a `*` and their own background."""
+        self._width: int | None = None
+        """The rows' width while a frame is drawn (read once, not per row)."""
+        self._thumb: tuple[int, int] = (0, 0)
+        """The scroll column's thumb rows this frame (drawn by the rows themselves)."""
         self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
         """Rows drawn lately, by everything that shows on them: going back to a view or a
         page draws from here instead of building each row's segments again."""
@@ -150,30 +157,26 @@ class QueueList(TypeAhead, ScrollView, can_focus=True):
         self.refresh()
 
     def _set_virtual_height(self, total: int) -> None:
-        """Set the virtual size without a layout pass unless the scrollbar comes or goes.
+        """Set the virtual size without a layout pass.
 
         `virtual_size` is a layout reactive: every view switch laid out and repainted the
         whole screen (~30 ms and every row's bytes at 120x40) although only this widget's
-        rows and scrollbar thumb change.
+        rows change. The list has no scrollbar widget either (drawing Textual's was a
+        third of a view switch): each row draws its cell of the scroll column, so a new
+        total redraws at most this widget.
         """
         new = Size(self.size.width, total)
-        old = self.virtual_size
-        height = self.scrollable_content_region.height
-        if new == old:
+        if new == self.virtual_size:
             return
-        scrollbar_fixed = self.styles.overflow_y == "scroll"
-        if not self.is_mounted or not height or (
-                not scrollbar_fixed and (old.height > height) != (total > height)):
+        if not self.is_mounted:
             self.virtual_size = new
             return
+        height = self.size.height
+        before = thumb_rows(self.virtual_size.height, height, self.scroll_offset.y)
         self.set_reactive(QueueList.virtual_size, new)
-        bar = self.vertical_scrollbar
-        if _thumb(old.height, height, self.scroll_offset.y) == _thumb(total, height, 0):
-            # Same thumb (at 1M every big view's is one sliver at the top): nothing to draw.
-            bar.set_reactive(type(bar).window_virtual_size, total)
-            self.scroll_y = self.validate_scroll_y(self.scroll_y)
-            return
-        self._scroll_update(new)  # the scrollbar's thumb and the scroll limits
+        self.scroll_y = self.validate_scroll_y(self.scroll_y)
+        if thumb_rows(total, height, self.scroll_offset.y) != before:
+            self.refresh()
 
     def grew(self) -> None:
         """The source's total changed (a count arrived): the scroll range follows."""
@@ -181,6 +184,16 @@ class QueueList(TypeAhead, ScrollView, can_focus=True):
             self._set_virtual_height(self.source.total)
             if (cursor := self.validate_cursor(self.cursor)) != self.cursor:
                 self.cursor = cursor
+
+    @property
+    def rows_width(self) -> int:
+        """Cells a row's columns use: the last one is the scroll column."""
+        return max(0, self.size.width - 1)
+
+    @property
+    def allow_vertical_scroll(self) -> bool:
+        # The mouse wheel scrolls although the scroll column is drawn by the rows.
+        return not self._check_disabled() and self.max_scroll_y > 0
 
     @property
     def current(self) -> ConversationRow | None:
@@ -195,7 +208,7 @@ class QueueList(TypeAhead, ScrollView, can_focus=True):
         if self.source is not None and self.virtual_size.height != self.source.total:
             # Search results arrive in batches: the list grows as the cursor nears its end
             # (here or in _prefetch).
-            self.virtual_size = Size(self.size.width, self.source.total)
+            self._set_virtual_height(self.source.total)
         top = self.scroll_offset.y
         self.scroll_to_region(Region(0, new, 1, 1), animate=False, force=True, immediate=True)
         if self.scroll_offset.y == top:
@@ -208,21 +221,12 @@ class QueueList(TypeAhead, ScrollView, can_focus=True):
         # find them in memory instead of waiting for the store.
         self.call_after_refresh(self._prefetch)
 
-    class Resized(Message):
-        """The rows' width changed (the scrollbar came or went): the header follows."""
-
-    def watch_show_vertical_scrollbar(self, shown: bool) -> None:
-        # The widget's size stays; its rows lose or gain a cell: draw them all again, or
-        # the rows drawn before keep their old width beside the new ones.
-        self.call_after_refresh(self.refresh)  # once the new width is laid out
-        self.post_message(self.Resized())
-
     def _prefetch(self) -> None:
         if self.source is not None:
             top, height = int(self.scroll_offset.y), max(1, self.size.height)
             self.source.prefetch(top - height, top + 2 * height)
             if self.virtual_size.height != self.source.total:
-                self.virtual_size = Size(self.size.width, self.source.total)
+                self._set_virtual_height(self.source.total)
                 self.post_message(self.Highlighted(self, self.current))  # the count changed
 
     def on_resize(self) -> None:
@@ -253,13 +257,53 @@ class QueueList(TypeAhead, ScrollView, can_focus=True):
             self.post_message(self.Opened(self, row))
 
     def on_click(self, event: object) -> None:
-        y = getattr(event, "y", None)
-        if y is not None:
+        x, y = getattr(event, "x", None), getattr(event, "y", None)
+        if x is None or y is None or self.source is None:
+            return
+        if x >= self.rows_width and self.size.height > 1:
+            # The scroll column: the same fraction of the list, as a scrollbar's track.
+            self.cursor = round(int(y) * (self.source.total - 1) / (self.size.height - 1))
+        else:
             self.cursor = int(self.scroll_offset.y) + int(y)
 
     def render_lines(self, crop: Region) -> list[Strip]:
-        self._styles = None  # the theme, focus or a class may have changed since last frame
-        return super().render_lines(crop)
+        """The rows as drawn, straight from the strip cache.
+
+        Textual's general path (styles cache: borders, padding, tint, a new strip per row
+        and per filter) cost ~50 µs a row, a third of a view switch at 120x40, for a widget
+        with none of those. The rows fill the widget exactly and the app's line filters
+        (NO_COLOR, dimmed screens) are applied as there, cached with each row.
+        """
+        styles = self.styles
+        if (styles.tint.a or self.opacity != 1.0 or styles.text_opacity != 1.0
+                or any(styles.gutter) or styles.has_rule("hatch")):
+            return super().render_lines(crop)
+        total = self.source.total if self.source else 0
+        self._thumb = thumb_rows(total, self.size.height, self.scroll_offset.y)
+        self._width = self.rows_width
+        filters = self.app.get_line_filters()
+        background = self.background_colors[1]
+        strips = []
+        for y in crop.line_range:
+            strip = self.render_line(y)
+            for line_filter in filters:
+                strip = strip.apply_filter(line_filter, background)
+            strips.append(strip)
+        self._width = None
+        if crop.column_span != (0, self.size.width):
+            x1, x2 = crop.column_span
+            strips = [strip.crop(x1, x2) for strip in strips]
+        return strips
+
+    def notify_style_update(self) -> None:
+        self._styles = None  # the theme, a class or a pseudo-class changed
+        super().notify_style_update()
+
+    def on_focus(self) -> None:
+        self._styles = None
+
+    def on_blur(self) -> None:
+        self._styles = None
 
     def _style(self, name: str) -> Style:
         if self._styles is None:
@@ -267,14 +311,16 @@ class QueueList(TypeAhead, ScrollView, can_focus=True):
             comp = self.get_component_rich_style
             self._styles = {"": base} | {
                 part: comp(f"queue-list--{part}")
-                for part in ("cursor", "overdue", "urgent", "high", "low", "dim", "marked")}
+                for part in ("cursor", "overdue", "urgent", "high", "low", "dim", "marked",
+                             "track", "thumb")}
             self._styles_key = tuple(self._styles.values())
         return self._styles[name]
 
     def render_line(self, y: int) -> Strip:
-        width = self.scrollable_content_region.width  # without the scrollbar
+        width = self._width if self._width is not None else self.rows_width
         index = int(self.scroll_offset.y) + y
         base = self._style("")
+        bar = "thumb" if self._thumb[0] <= y < self._thumb[1] else "track"
         try:
             row = self.source.get(index) if self.source else None
         except TuideskError as exc:
@@ -283,11 +329,17 @@ class QueueList(TypeAhead, ScrollView, can_focus=True):
                 self._read_error = True
                 self.app.call_later(self.app.notify, exc.msg, title=exc.title,
                                     severity="error")
-            return Strip([Segment(fit("  ⚠ this row cannot be read", width), base)], width)
+            return self._with_bar([Segment(fit("  ⚠ this row cannot be read", width), base)],
+                                  width, base, bar)
         if row is None:
+            key: tuple[object, ...] = ("blank", width, bar, self._styles_key)
             if index == 0 and self.source is not None and self.source.total == 0:
-                return Strip([Segment(fit("  Nothing here.", width), base)], width)
-            return Strip.blank(width, base)
+                key = ("nothing", width, bar, self._styles_key)
+            if (strip := self._strips.get(key)) is None:
+                text = "  Nothing here." if key[0] == "nothing" else ""
+                strip = self._strips[key] = self._with_bar([Segment(fit(text, width), base)],
+                                                           width, base, bar)
+            return strip
         style = base + self._style("cursor") if index == self.cursor else base
         marked = row.id in self.marks
         if marked:
@@ -297,16 +349,21 @@ class QueueList(TypeAhead, ScrollView, can_focus=True):
         if row.status == "snoozed":
             due, overdue = f"wakes {rel(max(0, row.sort_key - now))}", False
         age = rel(now - (row.last_at or row.created_at))
-        key = (row, width, style, due, overdue, age, marked, self._styles_key)
+        key = (row, width, style, due, overdue, age, marked, bar, self._styles_key)
         strip = self._strips.get(key)
         if strip is None:
             # Exactly `width` cells as measured, whatever the row holds: a strip that
             # claimed more cells than it drew left the divider and the detail pane's first
             # letter misplaced in the terminal.
-            strip = Strip(self._segments(row, width, style, (due, overdue, age), marked)
-                          ).adjust_cell_length(width, style)
+            strip = self._with_bar(self._segments(row, width, style, (due, overdue, age), marked),
+                                   width, style, bar)
             self._strips[key] = strip
         return strip
+
+    def _with_bar(self, segments: list[Segment], width: int, style: Style, bar: str) -> Strip:
+        """A row of exactly `width` cells, then its cell of the scroll column."""
+        return Strip.join([Strip(segments).adjust_cell_length(width, style),
+                           Strip([Segment(" ", self._style(bar))], 1)])
 
     def _segments(self, row: ConversationRow, width: int, style: Style,
                   times: tuple[str, bool, str], marked: bool = False) -> list[Segment]:
