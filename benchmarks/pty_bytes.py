@@ -7,8 +7,9 @@ Starts `tuidesk --db PATH` (default: a fresh 2,000-message demo database) in a p
 until the first screen is drawn and the terminal is quiet, then for each size:
   * a single `j`, then rest: every byte written within 0.4 s;
   * ten `j` 30 ms apart, then rest: the total;
-  * `repeat` single keys (j, J page down, 2/1 view switch): key byte written -> first
-    output byte, p50/p99.
+  * `repeat` single keys (j/k, page down/up, 2/1 view switch, Enter to open a row, Enter
+    on a typed search `outage`): key byte written -> first output byte (for the search:
+    the frame with its results, not the field's blinking cursor), p50/p99.
 """
 
 from __future__ import annotations
@@ -76,14 +77,37 @@ class Pty:
         os.read(self.master, 65536)
         return elapsed
 
+    def until_after(self, data: bytes, marker: bytes, limit: float = 3.0) -> float | None:
+        """Key byte written -> the output holding `marker` (the frame that answers it, not
+        a cursor blink in between)."""
+        start = time.perf_counter()
+        os.write(self.master, data)
+        seen = b""
+        while marker not in seen:
+            left = limit - (time.perf_counter() - start)
+            ready, _, _ = select.select([self.master], [], [], max(0.0, left))
+            if not ready:
+                return None
+            seen = seen[-len(marker):] + os.read(self.master, 65536)
+        return time.perf_counter() - start
+
     def close(self) -> None:
         self.proc.kill()
         self.proc.wait()
         os.close(self.master)
 
 
-#: Keys timed (key byte written -> first byte of the frame): down, page down, view switch.
-KEYS = {"j": [b"j", b"k"], "page down": [b"\x1b[6~", b"\x1b[5~"], "view switch": [b"2", b"1"]}
+#: Keys timed (key byte written -> first byte of the frame): down, page down, view switch,
+#: open (Enter on a row, then Esc back to the list) and search (Enter on `/outage`, typed
+#: beforehand and untimed; then Esc back to the view).
+KEYS = {"j": [b"j", b"k"], "page down": [b"\x1b[6~", b"\x1b[5~"], "view switch": [b"2", b"1"],
+        "open": [b"\r", b"\x1b"], "search": [b"\r"]}
+#: What the answering frame holds, where the first byte could be something else (the
+#: search field's blinking cursor).
+MARKER = {"search": b"Search"}
+#: Typed (untimed) before a timed key, and after it.
+BEFORE = {"search": b"/outage"}
+AFTER = {"search": b"\x1b"}
 
 
 def measure(db: str, size: tuple[int, int], repeat: int, src: str | None = None
@@ -112,11 +136,18 @@ def measure(db: str, size: tuple[int, int], repeat: int, src: str | None = None
         for name, keys in KEYS.items():
             lat = []
             for _ in range(repeat):
-                for key in keys:
-                    got = t.first_byte_after(key)
-                    if got is not None:
+                if name in BEFORE:
+                    t.key(BEFORE[name])
+                    t.quiet(0.3)
+                for i, key in enumerate(keys):
+                    got = (t.until_after(key, MARKER[name]) if name in MARKER
+                           else t.first_byte_after(key))
+                    if got is not None and (i == 0 or name != "open"):  # Esc is not timed
                         lat.append(got * 1000)
                     t.quiet(0.15)
+                if name in AFTER:
+                    t.key(AFTER[name])
+                    t.quiet(0.3)
             lat.sort()
             result[f"{name} p50"] = statistics.median(lat)
             result[f"{name} p99"] = lat[min(len(lat) - 1, int(len(lat) * 0.99))]
@@ -139,8 +170,8 @@ def main() -> None:
         subprocess.run([sys.executable, "-m", "tuidesk", "demo", "--generate", "2000",
                         "--db", db], check=True, capture_output=True)
     print("| run | size | first screen | single j | ten j 30 ms apart | j p50 / p99 | "
-          "page down p50 / p99 | view switch p50 / p99 |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|")
+          "page down p50 / p99 | view switch p50 / p99 | open p50 / p99 | search p50 / p99 |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for spec in args.sizes.split(","):
         cols, rows = (int(x) for x in spec.split("x"))
         r = measure(db, (cols, rows), args.repeat, args.src)

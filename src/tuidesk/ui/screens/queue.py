@@ -7,9 +7,10 @@ from collections.abc import Callable
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.reactive import reactive
+from textual.reactive import Reactive, reactive
 from textual.screen import Screen
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import Input, Label, Static
 
 from tuidesk.errors import QueryError, TuideskError
@@ -45,6 +46,9 @@ DETAIL_DELAY = 0.06
 class QueueScreen(Guarded, ConversationActions, MarkActions, CommandActions, Screen[None]):
     BINDINGS = QUEUE_BINDINGS
 
+    focused: Reactive[Widget | None] = Reactive(None, repaint=False)
+    """As Screen's, without repainting the whole screen when focus moves (Enter on a row
+    redrew all 40 rows at 120x40): the widgets that gain or lose focus redraw themselves."""
     selected: reactive[ConversationRow | None] = reactive(None, repaint=False)
     """The highlighted conversation; actions are disabled while it is None."""
 
@@ -187,8 +191,10 @@ class QueueScreen(Guarded, ConversationActions, MarkActions, CommandActions, Scr
 
     @on(QueueList.Opened)
     def _opened(self, event: QueueList.Opened) -> None:
-        self._show_detail()
-        self.query_one(ConversationDetail).focus()
+        detail = self.query_one(ConversationDetail)
+        if self._detail_timer is not None or detail.shown_id != event.row.id:
+            self._show_detail()  # else it shows this one already, as of the last change
+        detail.focus()
 
     def reload(self, keep_cursor: bool = True) -> None:
         """Re-read the current view or search after a change (here or by another agent)."""

@@ -183,6 +183,7 @@ class ConversationDetail(TypeAhead, VerticalScroll, can_focus=True):
         self.viewers = ""
         """Who else is on the shown conversation (as last rendered)."""
         self.shown_id: int | None = None
+        self._drawn: tuple[object, ...] = ()
 
     def compose(self):  # type: ignore[no-untyped-def]
         yield self.body
@@ -204,10 +205,15 @@ class ConversationDetail(TypeAhead, VerticalScroll, can_focus=True):
     def show(self, conv: Conversation | None, viewers: str = "",
              can_send: bool = False) -> None:
         self.viewers = viewers
-        if conv is None:
-            self.body.update("Nothing selected.")
-        else:
-            self.body.update(render_conversation(conv, self.now(), viewers, can_send))
+        content = (Content("Nothing selected.") if conv is None
+                   else render_conversation(conv, self.now(), viewers, can_send))
+        # Content compares by its text alone; what is drawn is the text and its styles.
+        drawn = (content.plain, tuple(content.spans))
+        if drawn != self._drawn:
+            # Unchanged (Enter on the row whose detail is already shown, a colleague's
+            # write elsewhere): not laid out and drawn again (a long history took 10-20 ms).
+            self._drawn = drawn
+            self.body.update(content)
         shown = conv.row.id if conv is not None else None
         if shown != self.shown_id:
             # Another conversation opens at its top (it used to open where the last one
