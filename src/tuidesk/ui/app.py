@@ -83,7 +83,13 @@ class TuideskApp(Guarded, App[None]):
         if getattr(event, "type_ahead", False) and isinstance(target, Input):
             # App._on_key (bindings) runs after this handler unless the default is off.
             event.prevent_default()
-            target.post_message(events.Key(event.key, event.character))
+            if event.is_printable:
+                target.post_message(events.Key(event.key, event.character))
+            else:
+                # Enter, Tab, Backspace, arrows: the field's bindings, once the characters
+                # queued on it before this key are in (Enter at the end of a pasted
+                # `/outage⏎` submitted an empty field, which went back to the view).
+                target.call_later(self._check_bindings, event.key)
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown, events.Paste)):

@@ -80,6 +80,7 @@ class QueueScreen(Guarded, ConversationActions, MarkActions, CommandActions, Scr
         self._presence_id: int | None = None
         self._shown_count = ""
         self._header = ""
+        self._search_opened = 0
         self.marks = {}
 
     def compose(self) -> ComposeResult:
@@ -356,6 +357,7 @@ class QueueScreen(Guarded, ConversationActions, MarkActions, CommandActions, Scr
     # -- search ----------------------------------------------------------------------------
 
     def action_search(self) -> None:
+        self._search_opened += 1
         box = self.query_one("#search-box")
         box.display = True
         self.query_one("#search-error", Label).update("")
@@ -364,8 +366,14 @@ class QueueScreen(Guarded, ConversationActions, MarkActions, CommandActions, Scr
     @on(Input.Submitted, "#search")
     def _search_submitted(self, event: Input.Submitted) -> None:
         if self._run_search(event.value):
-            self.query_one("#search-box").display = False
-            self.query_one(QueueList).focus()
+            self.queue_list.focus()  # at once: the next key goes to the results
+            # The results go out first; closing the field lays out the screen (~10 ms at
+            # 120x40), so it follows in the next frame.
+            self.call_after_refresh(self._close_search_field, self._search_opened)
+
+    def _close_search_field(self, opened: int) -> None:
+        if opened == self._search_opened:  # not opened again since
+            self.search_box.display = False
 
     def _run_search(self, text: str) -> bool:
         if not text.strip():
@@ -383,7 +391,6 @@ class QueueScreen(Guarded, ConversationActions, MarkActions, CommandActions, Scr
             self.query_one("#search-error", Label).update(
                 join(("✗ ", "$error"), safe_line(exc.msg, "$error")))
             return False
-        self.query_one("#search-error", Label).update(f"{window_count(window)} conversations")
         self._show_results(text, lambda: SearchWindow.search(self.inbox, text), window)
         return True
 
