@@ -10,7 +10,7 @@ from textual import events, on, work
 from textual.app import App, SystemCommand
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
-from textual.widgets import Input
+from textual.widgets import Input, TextArea
 from textual.worker import Worker, WorkerState
 
 from tuidesk import crash
@@ -90,6 +90,14 @@ class TuideskApp(Guarded, App[None]):
                 # queued on it before this key are in (Enter at the end of a pasted
                 # `/outage⏎` submitted an empty field, which went back to the view).
                 target.call_later(self._check_bindings, event.key)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """Text fields do not blink their cursor: each blink was a frame over SSH twice a
+        second while an agent reads or thinks, and a key pressed while the cursor was off
+        drew a frame of its own first, which held the answer back by one frame (16.7 ms)."""
+        widget = event.widget
+        if isinstance(widget, (Input, TextArea)) and widget.cursor_blink:
+            widget.cursor_blink = False
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown, events.Paste)):

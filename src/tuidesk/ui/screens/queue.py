@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -41,6 +42,8 @@ from tuidesk.ui.widgets.view_bar import ViewBar, window_count
 
 #: Seconds the cursor must rest before the detail pane is redrawn.
 DETAIL_DELAY = 0.06
+#: Seconds the search field stays after Enter, while the results are drawn.
+CLOSE_FIELD_DELAY = 0.05
 
 
 class QueueScreen(Guarded, ConversationActions, MarkActions, CommandActions, Screen[None]):
@@ -368,8 +371,10 @@ class QueueScreen(Guarded, ConversationActions, MarkActions, CommandActions, Scr
         if self._run_search(event.value):
             self.queue_list.focus()  # at once: the next key goes to the results
             # The results go out first; closing the field lays out the screen (~10 ms at
-            # 120x40), so it follows in the next frame.
-            self.call_after_refresh(self._close_search_field, self._search_opened)
+            # 120x40), so it follows a few frames later (call_after_refresh ran it before
+            # the results' frame).
+            self.set_timer(CLOSE_FIELD_DELAY, partial(self._close_search_field,
+                                                      self._search_opened))
 
     def _close_search_field(self, opened: int) -> None:
         if opened == self._search_opened:  # not opened again since
