@@ -146,7 +146,7 @@ def in_pty(db: str, repeat: int, env: dict[str, str]) -> list[tuple[str, str, st
                 pty.quiet(gap=0.3)
                 pty.key(text.encode())
                 pty.quiet(gap=0.3)
-                latency = pty.first_byte_after(b"\r")
+                latency = pty.until_after(b"\r", b"Search")  # the results' frame
                 if latency is not None:
                     searches[text].append(latency)
                 pty.quiet(gap=0.4)
