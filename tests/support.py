@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -88,3 +91,27 @@ def union_find() -> tuple[dict[str, str], object]:
         return x
 
     return parent, find
+
+
+class Tmux:
+    """A private tmux server (its own socket) running one window, `t`."""
+    def __init__(self) -> None:
+        self.sock = f"tuidesk-test-{os.getpid()}-{time.monotonic_ns()}"
+
+    def __call__(self, *args: str) -> str:
+        return subprocess.run(["tmux", "-L", self.sock, *args], capture_output=True,
+                              text=True, timeout=20).stdout
+
+    def start(self, db: Path, size: tuple[int, int], ready: str = "user") -> None:
+        """tuidesk on `db` in a detached tmux window of `size`; returns once `ready` shows."""
+        env = {k: v for k, v in os.environ.items() if k.startswith(("HOME", "XDG", "TUIDESK",
+                                                                   "PATH", "USER"))}
+        cmd = " ".join(["env", "-u", "COLUMNS", "-u", "LINES",
+                        *[f"{k}={v}" for k, v in env.items()], "TERM=xterm-256color",
+                        "LANG=C.UTF-8", sys.executable, "-m", "tuidesk", "--db", str(db)])
+        self("-f", "/dev/null", "new-session", "-d", "-s", "t", "-x", str(size[0]), "-y",
+             str(size[1]), cmd)
+        deadline = time.monotonic() + 20
+        while ready not in self("capture-pane", "-t", "t", "-p") and \
+                time.monotonic() < deadline:
+            time.sleep(0.2)

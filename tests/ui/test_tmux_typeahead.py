@@ -5,7 +5,6 @@ back to the view, and `:view waiting⏎` stayed in the line)."""
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -15,53 +14,46 @@ from pathlib import Path
 
 import pytest
 
+from support import Tmux
+
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux (.ci/run "
                                 "installs it)")
 
 
-class Tmux:
-    def __init__(self) -> None:
-        self.sock = f"tuidesk-ahead-{os.getpid()}-{time.monotonic_ns()}"
-
-    def __call__(self, *args: str) -> str:
-        return subprocess.run(["tmux", "-L", self.sock, *args], capture_output=True,
-                              text=True, timeout=20).stdout
-
-    def burst(self, *keys: str) -> None:
-        """All keys in one send-keys: one write to the pane, as a paste."""
-        self("send-keys", "-t", "t", *keys)
-
-    def top_line_after(self, pattern: str, limit: float = 15) -> str:
-        deadline = time.monotonic() + limit
-        line = ""
-        while time.monotonic() < deadline:
-            line = self("capture-pane", "-t", "t", "-p").splitlines()[0]
-            if re.search(pattern, line):
-                break
-            time.sleep(0.1)
-        return line
+def burst(tmux: Tmux, *keys: str) -> None:
+    """All keys in one send-keys: one write to the pane, as a paste."""
+    tmux("send-keys", "-t", "t", *keys)
 
 
-def test_a_burst_ending_in_enter_submits_what_it_typed(tmp_path: Path) -> None:
+def top_line_after(tmux: Tmux, pattern: str, limit: float = 15) -> str:
+    deadline = time.monotonic() + limit
+    line = ""
+    while time.monotonic() < deadline:
+        line = tmux("capture-pane", "-t", "t", "-p").splitlines()[0]
+        if re.search(pattern, line):
+            break
+        time.sleep(0.1)
+    return line
+
+
+def test_a_burst_ending_in_enter_submits_what_it_typed(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     db = tmp_path / "d.db"
     subprocess.run([sys.executable, "-m", "tuidesk", "demo", "--generate", "400", "--db",
                     str(db)], check=True, capture_output=True, timeout=120)
-    env = {k: v for k, v in os.environ.items() if k.startswith(("HOME", "PATH", "USER"))}
-    cmd = " ".join(["env", *[f"{k}={v}" for k, v in env.items()], "TERM=xterm-256color",
-                    f"XDG_STATE_HOME={tmp_path / 'state'}",
-                    f"XDG_CONFIG_HOME={tmp_path / 'config'}",
-                    sys.executable, "-m", "tuidesk", "--db", str(db)])
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     tmux = Tmux()
-    tmux("-f", "/dev/null", "new-session", "-d", "-s", "t", "-x", "100", "-y", "30", cmd)
+    tmux.start(db, (100, 30), ready="Inbox")
     try:
-        assert re.search(r"1 Inbox \d", tmux.top_line_after(r"1 Inbox \d"))
-        tmux.burst("/", *"outage", "Enter")
-        line = tmux.top_line_after(r"Search 'outage'\s+\d+ conversations")
+        assert re.search(r"1 Inbox \d", top_line_after(tmux, r"1 Inbox \d"))
+        burst(tmux, "/", *"outage", "Enter")
+        line = top_line_after(tmux, r"Search 'outage'\s+\d+ conversations")
         assert re.search(r"Search 'outage'\s+\d+ conversations", line), line
-        tmux.burst("Escape")
-        tmux.top_line_after(r"1 Inbox \d")
-        tmux.burst(":", *"view", "Space", *"waiting", "Enter")
-        line = tmux.top_line_after(r"3 Waiting \d")
+        burst(tmux, "Escape")
+        top_line_after(tmux, r"1 Inbox \d")
+        burst(tmux, ":", *"view", "Space", *"waiting", "Enter")
+        line = top_line_after(tmux, r"3 Waiting \d")
         assert re.search(r"3 Waiting \d", line), line
         screen = tmux("capture-pane", "-t", "t", "-p")
         assert "view waiting" not in screen  # the line was submitted, not left open

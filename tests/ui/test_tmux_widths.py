@@ -6,11 +6,8 @@ them out (per code point, a joined emoji as one), not as Textual believes."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import subprocess
-import sys
 import time
 import unicodedata
 from pathlib import Path
@@ -18,7 +15,7 @@ from pathlib import Path
 import pytest
 from wcwidth import wcwidth
 
-from support import NOW
+from support import NOW, Tmux
 from tuidesk.config import Settings
 from tuidesk.services import open_services
 
@@ -53,29 +50,6 @@ def tmux_cells(text: str) -> int:
             continue
         cells += max(0, wcwidth(ch))
     return cells
-
-
-class Tmux:
-    def __init__(self) -> None:
-        self.sock = f"tuidesk-w-{os.getpid()}-{time.monotonic_ns()}"
-
-    def __call__(self, *args: str) -> str:
-        return subprocess.run(["tmux", "-L", self.sock, *args], capture_output=True,
-                              text=True, timeout=20).stdout
-
-    def start(self, db: Path, size: tuple[int, int]) -> None:
-        """tuidesk on `db` in a detached tmux window of `size`; returns once rows show."""
-        env = {k: v for k, v in os.environ.items() if k.startswith(("HOME", "XDG", "TUIDESK",
-                                                                   "PATH", "USER"))}
-        cmd = " ".join(["env", "-u", "COLUMNS", "-u", "LINES",
-                        *[f"{k}={v}" for k, v in env.items()], "TERM=xterm-256color",
-                        "LANG=C.UTF-8", sys.executable, "-m", "tuidesk", "--db", str(db)])
-        self("-f", "/dev/null", "new-session", "-d", "-s", "t", "-x", str(size[0]), "-y",
-             str(size[1]), cmd)
-        deadline = time.monotonic() + 20
-        while "user" not in self("capture-pane", "-t", "t", "-p") and \
-                time.monotonic() < deadline:
-            time.sleep(0.2)
 
 
 def _desk(tmp: Path) -> Path:
