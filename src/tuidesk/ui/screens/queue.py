@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import partial
-
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -14,7 +11,7 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Input, Label, Static
 
-from tuidesk.errors import QueryError, TuideskError
+from tuidesk.errors import TuideskError
 from tuidesk.models import ConversationRow, View
 from tuidesk.services import Services
 from tuidesk.services.queue_window import QueueWindow, SearchWindow
@@ -26,12 +23,12 @@ from tuidesk.ui.screens.queue_actions import ConversationActions
 from tuidesk.ui.screens.queue_commands import (
     CommandActions,
     completions,
-    jump_target,
     load_history,
     save_history,
 )
 from tuidesk.ui.screens.queue_keys import NEEDS_ROW, QUEUE_BINDINGS
 from tuidesk.ui.screens.queue_marks import MarkActions
+from tuidesk.ui.screens.queue_search import SearchActions
 from tuidesk.ui.screens.welcome import WelcomeModal
 from tuidesk.ui.text import join, safe_line
 from tuidesk.ui.widgets.completing_input import CompletingInput
@@ -42,11 +39,10 @@ from tuidesk.ui.widgets.view_bar import ViewBar, window_count
 
 #: Seconds the cursor must rest before the detail pane is redrawn.
 DETAIL_DELAY = 0.06
-#: Seconds the search field stays after Enter, while the results are drawn.
-CLOSE_FIELD_DELAY = 0.05
 
 
-class QueueScreen(Guarded, ConversationActions, MarkActions, CommandActions, Screen[None]):
+class QueueScreen(Guarded, ConversationActions, MarkActions, CommandActions, SearchActions,
+                  Screen[None]):
     BINDINGS = QUEUE_BINDINGS
 
     focused: Reactive[Widget | None] = Reactive(None, repaint=False)
@@ -83,7 +79,6 @@ class QueueScreen(Guarded, ConversationActions, MarkActions, CommandActions, Scr
         self._presence_id: int | None = None
         self._shown_count = ""
         self._header = ""
-        self._search_opened = 0
         self.marks = {}
 
     def compose(self) -> ComposeResult:
@@ -330,20 +325,6 @@ class QueueScreen(Guarded, ConversationActions, MarkActions, CommandActions, Scr
         report = self.services.report_apart()
         self.app.call_from_thread(screen.show_report, report)  # type: ignore[arg-type]
 
-    def jump_to(self, conversation_id: int) -> None:
-        """Show one conversation (from a drill-down) as a one-row result."""
-        self._show_results(f"#{conversation_id}", lambda: SearchWindow(
-            self.inbox, [conversation_id], "search"))
-
-    def _show_results(self, label: str, results: Callable[[], SearchWindow],
-                      window: SearchWindow | None = None) -> None:
-        """Show a list that is not a view (search, drill-down): `window`, or what `results`
-        makes."""
-        self.search_text = label
-        self.window = window or results()
-        # The rows first; the detail pane once the cursor rests (as on a view switch).
-        self._show_window(detail_now=False)
-
     def open_conversation(self, conversation_id: int) -> str | None:
         """`:301`, `#301`: the conversation, where it is in the list shown, else on its own
         (None), or what is wrong."""
@@ -357,47 +338,9 @@ class QueueScreen(Guarded, ConversationActions, MarkActions, CommandActions, Scr
     def action_help(self) -> None:
         self.app.push_screen(HelpModal(self.services.settings.keymap))
 
-    # -- search ----------------------------------------------------------------------------
-
-    def action_search(self) -> None:
-        self._search_opened += 1
-        box = self.query_one("#search-box")
-        box.display = True
-        self.query_one("#search-error", Label).update("")
-        self.set_focus(self.query_one("#search", Input))  # before the keys typed after /
-
     @on(Input.Submitted, "#search")
     def _search_submitted(self, event: Input.Submitted) -> None:
-        if self._run_search(event.value):
-            self.queue_list.focus()  # at once: the next key goes to the results
-            # The results go out first; closing the field lays out the screen (~10 ms at
-            # 120x40), so it follows a few frames later (call_after_refresh ran it before
-            # the results' frame).
-            self.set_timer(CLOSE_FIELD_DELAY, partial(self._close_search_field,
-                                                      self._search_opened))
-
-    def _close_search_field(self, opened: int) -> None:
-        if opened == self._search_opened:  # not opened again since
-            self.search_box.display = False
-
-    def _run_search(self, text: str) -> bool:
-        if not text.strip():
-            self.action_view(self.view)
-            return True
-        if text.strip().startswith("#") and jump_target(text) is not None:
-            problem = self.open_conversation(jump_target(text) or 0)
-            if problem:
-                self.query_one("#search-error", Label).update(problem)
-                return False
-            return True
-        try:
-            window = SearchWindow.search(self.inbox, text)
-        except QueryError as exc:  # a fault (StoreError) is a toast, like everywhere else
-            self.query_one("#search-error", Label).update(
-                join(("✗ ", "$error"), safe_line(exc.msg, "$error")))
-            return False
-        self._show_results(text, lambda: SearchWindow.search(self.inbox, text), window)
-        return True
+        self.submit_search(event.value)
 
     def action_back(self) -> None:
         if self.query_one("#command-box").display:
