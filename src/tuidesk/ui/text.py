@@ -38,6 +38,12 @@ _PRESENTATION = re.compile("[\ufe0e\ufe0f\U0001f3fb-\U0001f3ff]")
 _JOINED = re.compile("\u200d.")
 
 
+def drawn(content: Content) -> tuple[object, ...]:
+    """What a Content draws, to compare with what was drawn before: Content's own equality
+    looks at its text alone, so a change of style would compare equal."""
+    return content.plain, tuple(content.spans)
+
+
 def cell_simple(text: str) -> str:
     """A form of `text` that every terminal draws as wide as Textual measures it: a joined
     emoji sequence becomes its first emoji, skin tones and emoji-presentation selectors go.

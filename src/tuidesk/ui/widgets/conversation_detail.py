@@ -13,7 +13,7 @@ from textual.widgets import Static
 from tuidesk.models import PRIORITY_NAMES, Conversation, Message, Visibility
 from tuidesk.services.display import due_label, openable_url, rel, utc_time
 from tuidesk.services.priority import human_count
-from tuidesk.ui.text import join, safe, safe_line
+from tuidesk.ui.text import drawn, join, safe, safe_line
 from tuidesk.ui.widgets.typing import TypeAhead
 
 
@@ -207,12 +207,11 @@ class ConversationDetail(TypeAhead, VerticalScroll, can_focus=True):
         self.viewers = viewers
         content = (Content("Nothing selected.") if conv is None
                    else render_conversation(conv, self.now(), viewers, can_send))
-        # Content compares by its text alone; what is drawn is the text and its styles.
-        drawn = (content.plain, tuple(content.spans))
-        if drawn != self._drawn:
+        now_drawn = drawn(content)
+        if now_drawn != self._drawn:
             # Unchanged (Enter on the row whose detail is already shown, a colleague's
             # write elsewhere): not laid out and drawn again (a long history took 10-20 ms).
-            self._drawn = drawn
+            self._drawn = now_drawn
             self.body.update(content)
         shown = conv.row.id if conv is not None else None
         if shown != self.shown_id:

@@ -13,7 +13,7 @@ from tuidesk.services.display import rel
 from tuidesk.services.health import ChannelHealth
 from tuidesk.services.queue_window import QueueWindow, SearchWindow
 from tuidesk.ui.guard import Guarded
-from tuidesk.ui.text import join, safe_line
+from tuidesk.ui.text import drawn, join, safe_line
 
 VIEW_ORDER = [View.INBOX, View.MINE, View.PENDING, View.ESCALATED, View.SNOOZED,
               View.RESOLVED, View.ALL]
@@ -84,9 +84,7 @@ class ViewBar(Guarded, Static):
         parts += _outbox(outbox) + _sync(health, now, width)
         # One row by the stylesheet (height: 1): its size never changes, so no layout pass
         # (a layout repaints the whole screen: ~30 ms and every row's bytes per view switch).
-        # Content compares by its text alone: its spans (styles) are part of what is shown.
-        shown = tuple((p.plain, tuple(p.spans)) if isinstance(p, Content) else p
-                      for p in parts)
+        shown = tuple(drawn(p) if isinstance(p, Content) else p for p in parts)
         if shown != self._shown:
             self._shown = shown
             self.update(join(*parts), layout=False)  # type: ignore[arg-type]
