@@ -13,6 +13,9 @@ from support import queue_screen, settle
 from tuidesk.services import Services
 from tuidesk.ui import app as app_module
 from tuidesk.ui.app import TuideskApp
+from tuidesk.ui.widgets.conversation_detail import ConversationDetail
+from tuidesk.ui.widgets.footer import QueueFooter
+from tuidesk.ui.widgets.pane_rule import PaneRule
 from tuidesk.ui.widgets.queue_list import QueueList
 
 
@@ -111,6 +114,94 @@ async def test_the_cursor_row_follows_focus(app: TuideskApp) -> None:
         await settle(pilot)
         assert not queue.has_focus
         assert [s.style for s in queue.render_lines(queue.size.region)[0]] != focused
+
+
+async def test_open_and_back_redraw_the_cursor_row_and_the_rule_only(
+        app: TuideskApp, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Enter and Esc move the focus between the panes: the queue's cursor row and the rule
+    between the panes change, nothing else is drawn. Textual's focus handling repainted the
+    whole detail pane (48x38 cells, ~12 KB at 120x40) and the footer composed itself anew."""
+    from textual._compositor import Compositor
+    from textual.geometry import Region
+
+    drawn: list[Region] = []
+    real = Compositor.render_update
+
+    def render_update(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        drawn.extend(self._dirty_regions)
+        return real(self, *args, **kwargs)
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = queue_screen(app)
+        queue, detail = screen.query_one(QueueList), screen.query_one(ConversationDetail)
+        rule, footer = screen.query_one(PaneRule), screen.query_one(QueueFooter)
+        assert rule.render_line(0).text == "│"
+        monkeypatch.setattr(Compositor, "render_update", render_update)
+        for key, focused, line in (("enter", detail, "┃"), ("escape", queue, "│")):
+            drawn.clear()
+            await pilot.press(key)
+            await settle(pilot)
+            assert screen.focused is focused
+            assert rule.render_line(0).text == line
+            assert drawn, f"{key}: nothing drawn"
+            assert not [r for r in drawn if r.overlaps(detail.region)], f"{key}: {drawn}"
+            assert not [r for r in drawn if r.overlaps(footer.region)], f"{key}: {drawn}"
+            # One row of the queue and the rule's column.
+            assert sum(r.area for r in drawn) <= queue.size.width + rule.size.height, drawn
+        assert len(footer.children) == 0
+
+
+async def test_no_stylesheet_rule_depends_on_the_panes_focus(app: TuideskApp) -> None:
+    """QueueList and ConversationDetail show focus themselves (QuietFocus): a `:focus` rule
+    for either would never apply."""
+    import re
+
+    pane = re.compile(r"(QueueList|ConversationDetail|#queue|#detail)(?![-\w])[^ >]*:focus")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        found = [sel for rule in app.stylesheet.rules for sel in rule.selectors.split(",")
+                 if pane.search(sel)]
+        assert found == []
+        # The check itself finds such a rule.
+        assert pane.search("QueueList:focus > .queue-list--cursor")
+        assert pane.search(".-wide #detail:focus")
+
+
+async def test_the_footer_draws_again_only_when_its_keys_change(
+        app: TuideskApp, monkeypatch: pytest.MonkeyPatch) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        footer = queue_screen(app).query_one(QueueFooter)
+        text = footer.render_lines(footer.region.reset_offset)[0].text
+        assert "/ Search" in text and "? Help" in text and "q Quit" in text
+        asked: list[object] = []
+        real = QueueFooter.refresh
+
+        def refresh(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            asked.append(args)
+            return real(self, *args, **kwargs)
+
+        monkeypatch.setattr(QueueFooter, "refresh", refresh)
+        await pilot.press("enter", "escape", "j")
+        await settle(pilot)
+        assert asked == []  # the same keys apply in both panes
+        await pilot.press("slash")
+        await pilot.pause()
+        assert asked  # in the search field the queue's actions do not apply
+        assert "r Reply" not in footer.render_lines(footer.region.reset_offset)[0].text
+
+
+async def test_a_click_on_a_footer_key_presses_it(app: TuideskApp) -> None:
+    from tuidesk.ui.screens.help import HelpModal
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        footer = queue_screen(app).query_one(QueueFooter)
+        text = footer.render_lines(footer.region.reset_offset)[0].text
+        await pilot.click(QueueFooter, offset=(text.index("? Help") + 2, 0))
+        await pilot.pause()
+        assert isinstance(app.screen, HelpModal)
 
 
 async def test_full_collections_wait_until_input_pauses(

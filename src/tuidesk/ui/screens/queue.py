@@ -34,7 +34,9 @@ from tuidesk.ui.text import join, safe_line
 from tuidesk.ui.widgets.completing_input import CompletingInput
 from tuidesk.ui.widgets.conversation_detail import ConversationDetail
 from tuidesk.ui.widgets.footer import QueueFooter
+from tuidesk.ui.widgets.pane_rule import PaneRule
 from tuidesk.ui.widgets.queue_list import QueueList, header_text
+from tuidesk.ui.widgets.search_field import SearchField
 from tuidesk.ui.widgets.view_bar import ViewBar, window_count
 
 #: Seconds the cursor must rest before the detail pane is redrawn.
@@ -50,6 +52,10 @@ class QueueScreen(Guarded, ConversationActions, MarkActions, CommandActions, Sea
     redrew all 40 rows at 120x40): the widgets that gain or lose focus redraw themselves."""
     selected: reactive[ConversationRow | None] = reactive(None, repaint=False)
     """The highlighted conversation; actions are disabled while it is None."""
+
+    def watch_focused(self, focused: Widget | None) -> None:
+        if self.pane_rule is not None:  # the rule says which pane has the keys
+            self.pane_rule.active = focused is self.detail
 
     def watch_selected(self, old: ConversationRow | None, new: ConversationRow | None) -> None:
         # Refreshing bindings recomposes the footer and lays out the screen (~100 ms at
@@ -80,6 +86,7 @@ class QueueScreen(Guarded, ConversationActions, MarkActions, CommandActions, Sea
         self._shown_count = ""
         self._header = ""
         self.marks = {}
+        self.pane_rule: PaneRule | None = None
 
     def compose(self) -> ComposeResult:
         now = self.inbox.clock
@@ -89,9 +96,10 @@ class QueueScreen(Guarded, ConversationActions, MarkActions, CommandActions, Sea
                 yield Static("", id="queue-header", markup=False)
                 yield QueueList(now, id="queue")
                 with Vertical(id="search-box"):
-                    yield Input(placeholder="search messages and handles; Enter to search, "
+                    yield SearchField(placeholder="search messages and handles; Enter to search, "
                                 "Esc to leave", id="search")
                     yield Label("", id="search-error", markup=False)
+            yield PaneRule(id="pane-rule")
             yield ConversationDetail(now, id="detail")
         with Vertical(id="command-box"):
             yield CompletingInput(lambda typed: completions(typed, self.services, self.inbox),
@@ -107,6 +115,8 @@ class QueueScreen(Guarded, ConversationActions, MarkActions, CommandActions, Sea
         self.header = self.query_one("#queue-header", Static)
         self.search_box = self.query_one("#search-box")
         self.command_box = self.query_one("#command-box")
+        self.pane_rule = self.query_one(PaneRule)
+        self.detail = self.query_one(ConversationDetail)
         self.search_box.display = False
         self.command_box.display = False
         self._data_version = self.inbox.data_version()

@@ -14,6 +14,7 @@ from tuidesk.models import PRIORITY_NAMES, Conversation, Message, Visibility
 from tuidesk.services.display import due_label, openable_url, rel, utc_time
 from tuidesk.services.priority import human_count
 from tuidesk.ui.text import drawn, join, safe, safe_line
+from tuidesk.ui.widgets.quiet_focus import QuietFocus
 from tuidesk.ui.widgets.typing import TypeAhead
 
 
@@ -161,7 +162,7 @@ def render_conversation(conv: Conversation, now: int, viewers: str = "",
     return join(*parts)
 
 
-class ConversationDetail(TypeAhead, VerticalScroll, can_focus=True):
+class ConversationDetail(TypeAhead, QuietFocus, VerticalScroll, can_focus=True):
     """Scrollable detail of one conversation; `show(None)` shows a hint."""
 
     BINDINGS = [

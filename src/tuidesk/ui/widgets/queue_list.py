@@ -28,6 +28,7 @@ from tuidesk.models import ConversationRow, Visibility
 from tuidesk.services.display import clean_line, due_label, rel
 from tuidesk.services.priority import human_count
 from tuidesk.ui.text import fit
+from tuidesk.ui.widgets.quiet_focus import QuietFocus
 from tuidesk.ui.widgets.typing import TypeAhead
 
 NET = {"mastodon": "MA", "bluesky": "BS", "twitter": "TW"}
@@ -73,7 +74,7 @@ def header_text(width: int) -> str:
             + fit("AGENT", assignee) + " " + "AGE".rjust(4))
 
 
-class QueueList(TypeAhead, ScrollView, can_focus=True):
+class QueueList(TypeAhead, QuietFocus, ScrollView, can_focus=True):
     BINDINGS = [
         Binding("j,down", "cursor_down", "Down", show=False, id="queue.down"),
         Binding("k,up", "cursor_up", "Up", show=False, id="queue.up"),
@@ -84,16 +85,16 @@ class QueueList(TypeAhead, ScrollView, can_focus=True):
         Binding("enter", "open", "Open", show=False, id="queue.open"),
     ]
     COMPONENT_CLASSES = {
-        "queue-list--cursor", "queue-list--overdue", "queue-list--urgent", "queue-list--high",
-        "queue-list--low", "queue-list--dim", "queue-list--marked", "queue-list--track",
-        "queue-list--thumb",
+        "queue-list--cursor", "queue-list--cursor-blurred", "queue-list--overdue",
+        "queue-list--urgent", "queue-list--high", "queue-list--low", "queue-list--dim",
+        "queue-list--marked", "queue-list--track", "queue-list--thumb",
     }
     DEFAULT_CSS = """
     QueueList { background: $surface; overflow-x: hidden; overflow-y: hidden; }
     QueueList > .queue-list--track { background: $scrollbar-background; }
     QueueList > .queue-list--thumb { background: $scrollbar; }
-    QueueList > .queue-list--cursor { background: $accent 30%; text-style: bold; }
-    QueueList:focus > .queue-list--cursor { background: $accent 60%; }
+    QueueList > .queue-list--cursor { background: $accent 60%; text-style: bold; }
+    QueueList > .queue-list--cursor-blurred { background: $accent 30%; text-style: bold; }
     QueueList > .queue-list--overdue { color: $error; text-style: bold; }
     QueueList > .queue-list--urgent { color: $error; text-style: bold; }
     QueueList > .queue-list--high { color: $warning; text-style: bold; }
@@ -299,11 +300,9 @@ class QueueList(TypeAhead, ScrollView, can_focus=True):
         self._styles = None  # the theme, a class or a pseudo-class changed
         super().notify_style_update()
 
-    def on_focus(self) -> None:
-        self._styles = None
-
-    def on_blur(self) -> None:
-        self._styles = None
+    def focus_changed(self, has_focus: bool) -> None:
+        # The cursor's highlight is the only thing focus changes (QuietFocus).
+        self.refresh_line(self.cursor)
 
     def _style(self, name: str) -> Style:
         if self._styles is None:
@@ -311,9 +310,12 @@ class QueueList(TypeAhead, ScrollView, can_focus=True):
             comp = self.get_component_rich_style
             self._styles = {"": base} | {
                 part: comp(f"queue-list--{part}")
-                for part in ("cursor", "overdue", "urgent", "high", "low", "dim", "marked",
-                             "track", "thumb")}
-            self._styles_key = tuple(self._styles.values())
+                for part in ("cursor", "cursor-blurred", "overdue", "urgent", "high", "low",
+                             "dim", "marked", "track", "thumb")}
+            # What every row's look depends on; the cursor's is in its own row's key, so
+            # focus moving draws that row again, not all of them.
+            self._styles_key = tuple(style for part, style in self._styles.items()
+                                     if not part.startswith("cursor"))
         return self._styles[name]
 
     def render_line(self, y: int) -> Strip:
@@ -340,7 +342,10 @@ class QueueList(TypeAhead, ScrollView, can_focus=True):
                 strip = self._strips[key] = self._with_bar([Segment(fit(text, width), base)],
                                                            width, base, bar)
             return strip
-        style = base + self._style("cursor") if index == self.cursor else base
+        if index == self.cursor:
+            style = base + self._style("cursor" if self.has_focus else "cursor-blurred")
+        else:
+            style = base
         marked = row.id in self.marks
         if marked:
             style += self._style("marked")
