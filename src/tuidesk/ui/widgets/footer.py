@@ -46,7 +46,7 @@ class QueueFooter(Guarded, Widget, can_focus=False):
                          "queue-footer--palette-rule"}
     DEFAULT_CSS = """
     QueueFooter {
-        dock: bottom; height: 1;
+        dock: bottom; height: 1; width: 1fr;
         color: $footer-foreground; background: $footer-background;
     }
     QueueFooter > .queue-footer--key {
