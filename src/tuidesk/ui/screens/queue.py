@@ -203,7 +203,7 @@ class QueueScreen(Guarded, ConversationActions, MarkActions, CommandActions, Sea
         detail = self.query_one(ConversationDetail)
         if self._detail_timer is not None or detail.shown_id != event.row.id:
             self._show_detail()  # else it shows this one already, as of the last change
-        detail.focus()
+        detail.focus(scroll_visible=False)  # always in view
 
     def reload(self, keep_cursor: bool = True) -> None:
         """Re-read the current view or search after a change (here or by another agent)."""
@@ -270,7 +270,7 @@ class QueueScreen(Guarded, ConversationActions, MarkActions, CommandActions, Sea
         self.search_box.display = False
         self.window = QueueWindow(self.inbox, view)
         self._show_window(detail_now=False)
-        self.queue_list.focus()
+        self.queue_list.focus(scroll_visible=False)
 
     def select_conversation(self, conversation_id: int) -> bool:
         """Move the cursor to a conversation if it is among the rows loaded near the cursor."""
@@ -358,7 +358,7 @@ class QueueScreen(Guarded, ConversationActions, MarkActions, CommandActions, Sea
         elif self.clear_marks():
             self.notify("Marks cleared.", markup=False)
         elif self.focused is self.query_one(ConversationDetail):
-            self.query_one(QueueList).focus()
+            self.queue_list.focus(scroll_visible=False)
         elif self.search_text is not None or self.query_one("#search-box").display:
             self.action_view(self.view)
 

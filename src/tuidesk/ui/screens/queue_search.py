@@ -60,7 +60,7 @@ class SearchActions:
     def submit_search(self, text: str) -> None:
         """Enter in the search field."""
         if self._run_search(text):
-            self.queue_list.focus()  # at once: the next key goes to the results
+            self.queue_list.focus(scroll_visible=False)  # at once: the next key goes to the results
             # The results go out first; closing the field lays out the screen (~10 ms at
             # 120x40), so it follows a few frames later (call_after_refresh ran it before
             # the results' frame).

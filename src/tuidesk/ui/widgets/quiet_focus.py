@@ -22,14 +22,19 @@ from tuidesk.ui.guard import Guarded
 
 class QuietFocus(Guarded, Widget):
     def focus(self, scroll_visible: bool = True) -> Self:
-        # As Widget.focus, without repainting the whole widget first.
+        # As Widget.focus, without repainting the whole widget first; and at once when the
+        # widget is on a screen (Textual defers it to a callback on the app: one more
+        # message between Enter and its frame).
         def set_focus(widget: Widget) -> None:
             try:
                 widget.screen.set_focus(self, scroll_visible=scroll_visible)
             except NoScreen:
                 pass
 
-        self.app.call_later(set_focus, self)
+        if self.is_mounted:
+            set_focus(self)
+        else:
+            self.app.call_later(set_focus, self)
         return self
 
     def watch_has_focus(self, has_focus: bool) -> None:
