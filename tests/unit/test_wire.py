@@ -37,7 +37,10 @@ ADJACENT = st.builds(
     st.integers(1, ROWS), st.integers(1, 20),
     st.sampled_from(["ab", "a b", "", "é", "漢", "│", "─▁", "│ ", "👍🏽"]),
     STYLES, st.integers(-1, 1))
-PIECES = st.one_of(STYLES.map(lambda s: f"\x1b[{s}m"), TEXT, MOVES, st.just("\r\n"), ADJACENT)
+#: How Rich writes a styled segment: its style, its text, a reset (taken as one token).
+SEGMENTS = st.builds(lambda s, t: f"\x1b[{s}m{t}\x1b[0m", STYLES, TEXT)
+PIECES = st.one_of(STYLES.map(lambda s: f"\x1b[{s}m"), TEXT, MOVES, st.just("\r\n"), ADJACENT,
+                   SEGMENTS)
 
 
 @settings(max_examples=400, deadline=None)

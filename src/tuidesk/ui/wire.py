@@ -13,13 +13,19 @@ next style is sent whole: the screen is never drawn in a wrong style.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import NamedTuple
 
+#: Textual ends each frame with this (synchronized output off).
+SYNC_END = "\x1b[?2026l"
 #: SGR sequences; absolute cursor moves; other cursor moves, CR and LF: none of these
 #: print or use the current style.
-_TOKEN = re.compile(r"\x1b\[([0-9;]*)m|\x1b\[(\d+);(\d+)H|\x1b\[[0-9;]*[ABCDGd]|[\r\n]")
+#: The first branch is how Rich writes a styled segment, `ESC[<style>m text ESC[0m` (~500
+#: in a full frame at 120x40), taken as one token.
+_TOKEN = re.compile(r"\x1b\[([0-9;]*)m([^\x1b\r\n]+)\x1b\[0m|\x1b\[([0-9;]*)m"
+                    r"|\x1b\[(\d+);(\d+)H|\x1b\[[0-9;]*[ABCDGd]|[\r\n]")
 #: Text whose cell width is its length in every terminal (ASCII, box drawing and block
 #: elements, one cell each): after it, the cursor's column is known for sure.
 _ASCII = re.compile(r"[\x20-\x7e\u2500-\u259f]*")
@@ -30,20 +36,13 @@ _UNSET = {22: ("bold", "dim"), 23: ("italic",), 24: ("underline",), 25: ("blink"
           27: ("reverse",), 28: ("conceal",), 29: ("strike",), 55: ("overline",)}
 
 
-@dataclass(frozen=True)
-class Sgr:
+class Sgr(NamedTuple):
+    """A terminal's current attributes. A tuple: hashed and compared in C, as the caches
+    below look one up for every style of every frame (~500 at 120x40)."""
+
     flags: frozenset[str] = frozenset()
     fg: tuple[int, ...] | None = None
     bg: tuple[int, ...] | None = None
-
-    def __hash__(self) -> int:
-        # Looked up in the caches below for every style code of every frame (~1,100 at
-        # 120x40): hashed once, not field by field each time.
-        try:
-            return self.__dict__["_hash"]  # type: ignore[no-any-return]
-        except KeyError:
-            value = self.__dict__["_hash"] = hash((self.flags, self.fg, self.bg))
-            return value
 
 
 DEFAULT = Sgr()
@@ -59,17 +58,17 @@ def apply(state: Sgr, params: str) -> Sgr | None:
         if c == 0:
             state = DEFAULT
         elif c in _FLAGS:
-            state = replace(state, flags=state.flags | {_FLAGS[c]})
+            state = state._replace(flags=state.flags | {_FLAGS[c]})
         elif c in _UNSET:
-            state = replace(state, flags=state.flags - set(_UNSET[c]))
+            state = state._replace(flags=state.flags - set(_UNSET[c]))
         elif 30 <= c <= 37 or 90 <= c <= 97:
-            state = replace(state, fg=(c,))
+            state = state._replace(fg=(c,))
         elif c == 39:
-            state = replace(state, fg=None)
+            state = state._replace(fg=None)
         elif 40 <= c <= 47 or 100 <= c <= 107:
-            state = replace(state, bg=(c,))
+            state = state._replace(bg=(c,))
         elif c == 49:
-            state = replace(state, bg=None)
+            state = state._replace(bg=None)
         elif c in (38, 48):
             if i + 2 < len(codes) and codes[i + 1] == 5:
                 colour: tuple[int, ...] = (c, 5, codes[i + 2])
@@ -79,7 +78,7 @@ def apply(state: Sgr, params: str) -> Sgr | None:
                 i += 4
             else:
                 return None
-            state = replace(state, fg=colour) if c == 38 else replace(state, bg=colour)
+            state = state._replace(fg=colour) if c == 38 else state._replace(bg=colour)
         else:
             return None
         i += 1
@@ -138,44 +137,65 @@ class SgrDiff:
 
     def __call__(self, data: str) -> None:
         self._write(self.convert(data))
+        if data.endswith(SYNC_END):
+            # The frame is complete and queued for Textual's writer thread, which then
+            # waits for the interpreter lock behind whatever the app runs next (up to the
+            # switch interval, ~0.5-1 ms of each key): hand the lock over now.
+            time.sleep(0)
 
     def convert(self, data: str) -> str:
+        # One pass over the frame's tokens, the state in locals (a frame at 120x40 has
+        # ~800 tokens; this runs in every frame's path to the terminal).
         out: list[str] = []
         append = out.append
         ascii_text = _ASCII.fullmatch
+        have, want, at = self.have, self.want, self.at
         pos = 0
         for m in _TOKEN.finditer(data):
             start = m.start()
+            seg_params, seg_text, params, row, col = m.groups()
             if start > pos:  # printed text: the pending style goes first
                 text = data[pos:start]
-                if self.want is not None:
-                    append(transition(self.have, self.want))
-                    self.have, self.want = self.want, None
+                if want is not None:
+                    if want != have:
+                        append(transition(have, want))
+                    have, want = want, None
                 append(text)
-                at = self.at
-                self.at = (at[0], at[1] + len(text)) if at is not None and ascii_text(text) \
-                    else None  # wide or zero-width characters, or other controls: unknown
-            params, row, col = m.groups()
-            if row is not None:  # move to (row, col): dropped if the cursor is there
-                target = (int(row), int(col))
-                if target != self.at:
-                    append(m.group(0))
-                    self.at = target
-            elif params is None:  # other moves, CR, LF: print nothing; style stays pending
-                append(m.group(0))
-                self.at = None
-            else:
-                base = self.want if self.want is not None else self.have
-                new = apply(base if base is not None else DEFAULT, params) \
-                    if base is not None or params in ("", "0") or params.startswith("0;") \
-                    else None
+                if at is not None:  # wide or zero-width characters, controls: unknown
+                    at = (at[0], at[1] + len(text)) if text.isascii() and text.isprintable() \
+                        or ascii_text(text) else None
+            if seg_text is not None or params is not None:  # a style (and its segment)
+                sgr = params if seg_text is None else seg_params
+                base = want if want is not None else have
+                new = apply(base, sgr) if base is not None else (
+                    apply(DEFAULT, sgr) if sgr in ("", "0") or sgr.startswith("0;") else None)
                 if new is None:  # not modelled: send it as it is, then know nothing
-                    self._flush(out)
-                    append(m.group(0))
-                    self.have, self.want = None, None
+                    if want is not None:
+                        append(transition(have, want))
+                    append(f"\x1b[{sgr}m")
+                    have = want = None
                 else:
-                    self.want = new
+                    want = new
+                if seg_text is not None:  # the segment's text, then its reset
+                    if want is not None:
+                        if want != have:
+                            append(transition(have, want))
+                        have, want = want, None
+                    append(seg_text)
+                    if at is not None:
+                        at = (at[0], at[1] + len(seg_text)) if seg_text.isascii() \
+                            and seg_text.isprintable() or ascii_text(seg_text) else None
+                    want = DEFAULT
+            elif row is not None:  # move to (row, col): dropped if the cursor is there
+                target = (int(row), int(col))
+                if target != at:
+                    append(m.group(0))
+                    at = target
+            else:  # other moves, CR, LF: print nothing; style stays pending
+                append(m.group(0))
+                at = None
             pos = m.end()
+        self.have, self.want, self.at = have, want, at
         if pos < len(data):
             self._text(data[pos:], out)
         return "".join(out)
