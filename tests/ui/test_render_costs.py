@@ -152,6 +152,77 @@ async def test_open_and_back_redraw_the_cursor_row_and_the_rule_only(
         assert len(footer.children) == 0
 
 
+async def test_keys_bound_on_the_focused_pane_run_where_they_land(
+        app: TuideskApp, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Textual runs bindings once a key has bubbled through every container to the app
+    (four more messages per key); the focused list and detail pane run theirs at once. A
+    key nothing binds still travels up, and keys typed ahead of `/` still reach the field."""
+    from textual.widgets import Input
+
+    reached: list[str] = []
+    real = TuideskApp._on_key
+
+    async def on_key(self, event):  # type: ignore[no-untyped-def]
+        reached.append(event.key)
+        await real(self, event)
+
+    monkeypatch.setattr(TuideskApp, "_on_key", on_key)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = queue_screen(app)
+        queue, detail = screen.query_one(QueueList), screen.query_one(ConversationDetail)
+        await pilot.press("j", "j", "2", "1")
+        await settle(pilot)
+        assert queue.cursor == 0 and screen.view == "inbox"  # the view switch reset it
+        await pilot.press("j", "enter")
+        await settle(pilot)
+        assert screen.focused is detail and queue.cursor == 1
+        await pilot.press("escape")
+        await settle(pilot)
+        assert screen.focused is queue
+        assert reached == []
+        await pilot.press("f12")  # bound nowhere: up to the app, as before
+        assert reached == ["f12"]
+        await pilot.press("slash", "o", "u", "t")
+        await pilot.pause()
+        assert screen.query_one("#search", Input).value == "out"
+
+
+async def test_enter_on_a_search_draws_the_results_not_the_field(
+        app: TuideskApp, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The field closes a few frames after the results; Textual drew it again without its
+    cursor in the results' own frame (Input hides the cursor on blur)."""
+    from textual._compositor import Compositor
+    from textual.geometry import Region
+    from textual.widgets import Input
+
+    frames: list[list[Region]] = []
+    real = Compositor.render_update
+
+    def render_update(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        frames.append(list(self._dirty_regions))
+        return real(self, *args, **kwargs)
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = queue_screen(app)
+        await pilot.press("slash", *"billing")
+        await pilot.pause()
+        field = screen.query_one("#search", Input)
+        where = field.region
+        monkeypatch.setattr(Compositor, "render_update", render_update)
+        await pilot.press("enter")
+        assert screen.focused is screen.query_one(QueueList)
+        assert screen.search_text == "billing"
+        results = frames[0]  # the frame that answers Enter
+        queue = screen.query_one(QueueList)
+        assert [r for r in results if r.overlaps(queue.region)], results
+        assert not [r for r in results if r.overlaps(where)], results
+        await settle(pilot)
+        await pilot.pause(0.1)
+        assert not screen.query_one("#search-box").display  # closed after the results
+
+
 async def test_no_stylesheet_rule_depends_on_the_panes_focus(app: TuideskApp) -> None:
     """QueueList and ConversationDetail show focus themselves (QuietFocus): a `:focus` rule
     for either would never apply."""
@@ -232,3 +303,34 @@ async def test_full_collections_wait_until_input_pauses(
             assert full == [1]
         finally:
             gc.callbacks.remove(watch)
+
+
+async def test_start_up_and_a_resize_draw_the_whole_screen_no_more_than_twice(
+        app: TuideskApp, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each full frame is the whole screen over the wire (~10 KB at 120x40). Textual's blank
+    default screen under the queue laid itself out on each resize and made the queue repaint
+    all of itself, and a tick that had to lay out and repaint drew twice: three full frames
+    at start-up and per resize here (four at start-up in a terminal). Left: the first layout
+    and the one its resized widgets ask for."""
+    from textual._compositor import Compositor
+
+    full: list[int] = []
+    real = Compositor.render_update
+
+    def render_update(self, full_update=False, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if full_update or self.size.region in self._dirty_regions:
+            full.append(1)
+        return real(self, full_update, *args, **kwargs)
+
+    monkeypatch.setattr(Compositor, "render_update", render_update)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert 1 <= len(full) <= 2
+        assert app._background_screens == []  # the queue is opaque: nothing shows through
+        full.clear()
+        await pilot.resize_terminal(100, 30)
+        await settle(pilot)
+        assert 1 <= len(full) <= 2
+        await pilot.press("question_mark")  # a modal: the queue shows around it
+        await pilot.pause()
+        assert app._background_screens == [queue_screen(app)]

@@ -6,6 +6,7 @@ import gc
 import sys
 import time
 from collections.abc import Iterable
+from typing import Any
 
 from textual import events, on, work
 from textual.app import App, SystemCommand
@@ -47,6 +48,20 @@ class TuideskApp(Guarded, App[None]):
         super().__init__()
         self.services = services
         self._last_input = time.monotonic()
+
+    @property
+    def _background_screens(self) -> list[Screen[Any]]:
+        """Screens that show through the top one: none when the top one is opaque.
+
+        Textual counts the screen under the top one as visible whatever the top one is. The
+        blank default screen under the queue then laid itself out on every resize and made
+        the queue repaint all of itself: a whole extra frame at start-up (~10 KB at
+        120x40) and on each resize. (Making the queue the default screen instead drew two
+        more frames before it was mounted.)
+        """
+        if self._screen_stack and self.screen.styles.background.a == 1:
+            return []
+        return super()._background_screens
 
     def on_mount(self) -> None:
         driver = self._driver

@@ -108,6 +108,16 @@ class QueueScreen(Guarded, ConversationActions, MarkActions, CommandActions, Sea
             yield Label("", id="command-error", markup=False)
         yield QueueFooter()
 
+    def _on_timer_update(self) -> None:
+        # Textual lays the screen out and draws what moved, then repaints all of it: two
+        # frames in one tick (~10 KB each at 120x40), as at start-up and after a resize.
+        # With the whole screen marked dirty first, the layout's frame is the repaint.
+        if self._layout_required and self._repaint_required and self.is_current \
+                and not self.app._batch_count:
+            self._repaint_required = False
+            self._compositor._dirty_regions.add(self.size.region)
+        super()._on_timer_update()
+
     def on_mount(self) -> None:
         # Looked up once: a view switch used six DOM queries (~0.5 ms of its frame).
         self.queue_list = self.query_one(QueueList)
@@ -190,6 +200,7 @@ class QueueScreen(Guarded, ConversationActions, MarkActions, CommandActions, Sea
 
     @on(QueueList.Highlighted)
     def _highlighted(self, event: QueueList.Highlighted) -> None:
+        event.stop()
         if window_count(self.window) != self._shown_count:
             # More search results arrived as the cursor went down, or a saved view was
             # read to its end before its count came.
@@ -350,6 +361,7 @@ class QueueScreen(Guarded, ConversationActions, MarkActions, CommandActions, Sea
 
     @on(Input.Submitted, "#search")
     def _search_submitted(self, event: Input.Submitted) -> None:
+        event.stop()  # handled: not on to the app
         self.submit_search(event.value)
 
     def action_back(self) -> None:

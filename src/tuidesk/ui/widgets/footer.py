@@ -64,20 +64,31 @@ class QueueFooter(Guarded, Widget, can_focus=False):
         self._spans: list[tuple[int, int, Hint]] = []
         """Cells [start, end) of each hint as last drawn, for clicks."""
         self._line = SameLine()
+        self._reading = False
+        """A read of the bindings is scheduled."""
         self._styles: tuple[Style, Style, Style, Style] | None = None
         """Base, key, description and palette rule: looked up once per theme."""
 
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
-        self._bindings_changed(self.screen)
+        self._read_now()
 
     def on_unmount(self) -> None:
         self.screen.bindings_updated_signal.unsubscribe(self)
 
     def on_resize(self) -> None:
-        self._bindings_changed(self.screen)
+        self._read_now()
 
     def _bindings_changed(self, screen: Screen[object]) -> None:
+        # Read once the frame that answers the key is out: reading the bindings took ~1 ms
+        # before every frame that moved focus (Enter on a search, open, Esc), for a hint
+        # line that may not change. Several changes in one frame are read once.
+        if not self._reading:
+            self._reading = True
+            self.call_after_refresh(self._read_now)
+
+    def _read_now(self) -> None:
+        self._reading = False
         hints = self._read_hints()
         if hints != self._hints:
             self._hints = hints

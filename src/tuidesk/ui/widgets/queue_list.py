@@ -232,7 +232,11 @@ class QueueList(TypeAhead, QuietFocus, ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         if self.source:
-            self.virtual_size = Size(self.size.width, self.source.total)
+            # Not the layout reactive: a new width needs no layout of the screen (which
+            # then repaints all of it: a second full frame at start-up).
+            self.set_reactive(QueueList.virtual_size, Size(self.size.width, self.source.total))
+            self.scroll_y = self.validate_scroll_y(self.scroll_y)
+            self.refresh()
 
     def action_cursor_down(self) -> None:
         self.cursor += 1
