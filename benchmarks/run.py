@@ -14,6 +14,7 @@ import asyncio
 import json
 import os
 import platform
+import re
 import sqlite3
 import statistics
 import subprocess
@@ -109,7 +110,10 @@ def real_process(db: Path, keys: bytes = b"jjjjGgjj") -> dict[str, float]:
         ready, _, _ = select.select([master], [], [], 0.05)
         if ready:
             out.extend(os.read(master, 65536))
-            if b" over " in out or b" in " in out and b"CUSTOMER" in out:
+            # Matched on the text without escape sequences: style changes go out as
+            # differences, so a row's words may be split by one (b"52w over" ESC[..m b" MA").
+            text = re.sub(rb"\x1b\[[0-9;?]*[A-Za-z]", b"", bytes(out))
+            if b" over " in text or b" in " in text and b"CUSTOMER" in text:
                 painted = time.perf_counter() - t
     for k in keys:
         os.write(master, bytes([k]))
