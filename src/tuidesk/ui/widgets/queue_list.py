@@ -1,7 +1,6 @@
 """Provides QueueList: a virtual list of conversations drawn line by line (Line API).
 
-It never holds the whole queue: rows come from a window object by position as they scroll into
-view, so 1,000,000 conversations paint as fast as 100.
+It never holds the whole queue: rows come from a window by position as they scroll into view.
 
 BINDINGS:
     j / down, k / up: move; pagedown / space, pageup: a page; g / home, G / end: ends;
@@ -162,9 +161,8 @@ class QueueList(TypeAhead, QuietFocus, ScrollView, can_focus=True):
 
         `virtual_size` is a layout reactive: every view switch laid out and repainted the
         whole screen (~30 ms and every row's bytes at 120x40) although only this widget's
-        rows change. The list has no scrollbar widget either (drawing Textual's was a
-        third of a view switch): each row draws its cell of the scroll column, so a new
-        total redraws at most this widget.
+        rows change. The list has no scrollbar widget either (Textual's was a third of a
+        view switch): each row draws its scroll column cell; a new total redraws this only.
         """
         new = Size(self.size.width, total)
         if new == self.virtual_size:
@@ -231,9 +229,7 @@ class QueueList(TypeAhead, QuietFocus, ScrollView, can_focus=True):
                 self.post_message(self.Highlighted(self, self.current))  # the count changed
 
     def on_resize(self) -> None:
-        if self.source:
-            # Not the layout reactive: a new width needs no layout of the screen (which
-            # then repaints all of it: a second full frame at start-up).
+        if self.source:  # not through the layout reactive: a width needs no layout pass
             self.set_reactive(QueueList.virtual_size, Size(self.size.width, self.source.total))
             self.scroll_y = self.validate_scroll_y(self.scroll_y)
             self.refresh()
