@@ -445,24 +445,3 @@ async def test_view_switch_redraws_the_queue_without_a_layout_pass(
             assert (screen.selected.id if screen.selected else None) == (
                 expected[0].id if expected else None)
             assert screen.query_one(QueueList).cursor == 0
-
-
-async def test_a_burst_of_moves_then_claim_claims_the_row_under_the_cursor(
-        app: TuideskApp, demo_services: Services) -> None:
-    """`jjc` sent in one write (tmux, a fast typist over SSH) claimed the row the cursor had
-    left: the keys ran before the cursor's Highlighted messages had moved the selection."""
-    from textual import events
-
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        screen = queue_screen(app)
-        queue = screen.query_one(QueueList)
-        rows = [queue.source.get(i) for i in range(3)]  # type: ignore[union-attr]
-        assert all(r is not None and r.assignee is None for r in rows)
-        for key in "jjc":  # queued together, as the driver does for one read
-            queue.post_message(events.Key(key, key))
-        await settle(pilot)
-        assert queue.cursor == 2
-        claimed = [r.id for r in rows if demo_services.inbox.row(r.id).assignee == "tester"]
-        assert claimed == [rows[2].id]
-        assert screen.selected is not None and screen.selected.id == rows[2].id
