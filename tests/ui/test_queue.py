@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
+
 import pytest
+from textual import events
 from textual.widgets import Input, TextArea
 
 from support import move_to, queue_screen, screen_text, settle
@@ -12,6 +16,7 @@ from tuidesk.ui.screens.composer import ReplyComposerModal
 from tuidesk.ui.screens.escalate import EscalateModal
 from tuidesk.ui.screens.help import HelpModal
 from tuidesk.ui.screens.prompt import TextPromptModal
+from tuidesk.ui.screens.queue import QueueScreen
 from tuidesk.ui.screens.snooze import SnoozeModal
 from tuidesk.ui.widgets.conversation_detail import ConversationDetail
 from tuidesk.ui.widgets.queue_list import QueueList
@@ -445,3 +450,60 @@ async def test_view_switch_redraws_the_queue_without_a_layout_pass(
             assert (screen.selected.id if screen.selected else None) == (
                 expected[0].id if expected else None)
             assert screen.query_one(QueueList).cursor == 0
+
+
+
+def burst(app: TuideskApp, *keys: str) -> None:
+    """Keys queued on the app all at once, as the driver does with one read from the
+    terminal (a paste, tmux send-keys, a fast typist over SSH)."""
+    for key in keys:
+        char = key if len(key) == 1 else {"space": " ", "slash": "/", "colon": ":"}.get(key)
+        app.post_message(events.Key(key, char))
+
+
+async def until_a_field_has_focus(app: TuideskApp) -> None:
+    for _ in range(1000):
+        if isinstance(app.screen.focused, Input):
+            return
+        await asyncio.sleep(0)
+    raise AssertionError("no field took focus")
+
+
+@pytest.mark.parametrize("first, rest, check", [
+    (("slash", "o", "u"), (*"tage", "enter"), lambda s: s.search_text == "outage"),
+    (("colon", "v", "i"), (*"ew", "space", *"waiting", "enter"),
+     lambda s: s.view == "pending"),  # shown as Waiting
+])
+async def test_keys_typed_after_a_field_opens_reach_it_in_order(app: TuideskApp, first: tuple[
+        str, ...], rest: tuple[str, ...], check: Callable[[QueueScreen], bool]) -> None:
+    """`/outage⏎` read in two parts, the second once `/` has opened the field: every key
+    reaches the field in the order typed and Enter submits them. The keys read with `/`
+    used to be queued on the list, reach the field only after bubbling back up to the app,
+    and so come behind the later ones: a search for 'tageou', or for nothing."""
+    async with app.run_test(size=SIZE) as pilot:
+        screen = queue_screen(app)
+        burst(app, *first)
+        await until_a_field_has_focus(app)
+        burst(app, *rest)
+        await settle(pilot)
+        assert check(screen), (screen.search_text, screen.view)
+        assert isinstance(app.focused, QueueList)
+
+
+async def test_a_burst_of_moves_then_claim_claims_the_row_under_the_cursor(
+        app: TuideskApp, demo_services: Services) -> None:
+    """`jjc` read at once (tmux, a fast typist over SSH) claimed the row the cursor had
+    left, and put the cursor back on it: `c` ran before the cursor's Highlighted messages
+    had moved the selection."""
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = queue_screen(app)
+        queue = screen.query_one(QueueList)
+        rows = [queue.source.get(i) for i in range(3)]  # type: ignore[union-attr]
+        assert all(r is not None and r.assignee is None for r in rows)
+        burst(app, "j", "j", "c")
+        await settle(pilot)
+        assert queue.cursor == 2
+        claimed = [r.id for r in rows if demo_services.inbox.row(r.id).assignee == "tester"]
+        assert claimed == [rows[2].id]
+        assert screen.selected is not None and screen.selected.id == rows[2].id

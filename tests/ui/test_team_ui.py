@@ -22,9 +22,12 @@ def detail(app: TuideskApp) -> str:
 async def test_presence_of_other_agents_is_shown(app: TuideskApp, demo_services: Services
                                                  ) -> None:
     async with app.run_test(size=SIZE) as pilot:
-        cid = queue_screen(app).selected.id
+        screen = queue_screen(app)
+        await settle(pilot)  # the detail pane is drawn: sam comes after
+        cid = screen.selected.id
         demo_services.for_agent("sam").heartbeat(cid, "drafting")
-        queue_screen(app)._poll()
+        for _ in range(5):  # five one-second poll ticks (sam shares our connection here, so
+            screen._poll()  # data_version does not move: the presence check finds him)
         await settle(pilot)
         assert "Also here: sam (drafting)" in detail(app)
         # and mine is visible to them
@@ -97,9 +100,11 @@ async def test_presence_expires_without_anyone_moving(app: TuideskApp, demo_serv
     """sam's app died: his 'viewing' goes within its TTL, though nobody moves the cursor."""
     async with app.run_test(size=SIZE) as pilot:
         screen = queue_screen(app)
+        await settle(pilot)
         cid = screen.selected.id
         demo_services.for_agent("sam").heartbeat(cid, "viewing")
-        screen._poll()
+        for _ in range(5):
+            screen._poll()
         await settle(pilot)
         assert "Also here: sam (viewing)" in detail(app)
         clock.advance(demo_services.inbox.PRESENCE_TTL + 1)  # no heartbeat from sam since

@@ -24,6 +24,7 @@ from tuidesk.ui.keys import catalogue, check_keymap, shown_keys
 from tuidesk.ui.messages import SyncFinished
 from tuidesk.ui.screens.queue import QueueScreen
 from tuidesk.ui.screens.queue_keys import APP_BINDINGS
+from tuidesk.ui.widgets.typing import TypeAhead
 from tuidesk.ui.wire import SgrDiff
 
 #: Full collections: never by allocation count (Python's default is every tenth middle-
@@ -126,7 +127,31 @@ class TuideskApp(Guarded, App[None]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown, events.Paste)):
             self._last_input = time.monotonic()
+            if (isinstance(event, events.Key) and not event.is_forwarded
+                    and isinstance(self.focused, TypeAhead)
+                    and self.screen.maximized is None):
+                await self._key_for_list(event, self.focused)
+                return
         await super().on_event(event)
+
+    async def _key_for_list(self, event: events.Key, focused: TypeAhead) -> None:
+        """A key for the queue or the detail pane runs its binding here, as it arrives.
+
+        Textual queues each key on the widget focused when the key arrives, and checks
+        bindings once the key has bubbled back up to the app (five messages later). In a
+        burst (a paste, tmux, a fast typist over SSH) the keys after `/` were therefore
+        queued on the list before `/` had opened the field: they reached the field late,
+        behind keys that arrived after them, and `/outage⏎` under load searched 'tageou'
+        or nothing. Here the binding (same chain, from the focused widget up) runs before
+        the next key is read, so a field it focuses receives every key typed after it, in
+        order. A key that nothing binds goes to the widget as before.
+        """
+        if not self.app_focus:
+            self.app_focus = True
+        self.screen._clear_tooltip()
+        if not (await self._check_bindings(event.key, priority=True)
+                or await self._check_bindings(event.key)):
+            focused._forward_event(event)
 
     def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
                timeout: float | None = None, markup: bool = False) -> None:

@@ -205,8 +205,15 @@ class QueueScreen(Guarded, ConversationActions, MarkActions, CommandActions, Sea
             # More search results arrived as the cursor went down, or a saved view was
             # read to its end before its count came.
             self._update_bar()
-        if event.row != self.selected:
-            self.selected = event.row
+        self._sync_selection()
+
+    def _sync_selection(self) -> None:
+        """The selection is the cursor's row now. Keys typed in one burst run before the
+        cursor's Highlighted messages arrive: `jjc` claimed the row the cursor had left."""
+        queue = getattr(self, "queue_list", None)  # check_action runs before on_mount too
+        row = queue.current if queue is not None else self.selected
+        if row != self.selected:
+            self.selected = row
             self._detail_soon()
 
     @on(QueueList.Opened)
@@ -259,8 +266,10 @@ class QueueScreen(Guarded, ConversationActions, MarkActions, CommandActions, Sea
     # -- actions ---------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in NEEDS_ROW and self.selected is None:
-            return None
+        if action in NEEDS_ROW:
+            self._sync_selection()
+            if self.selected is None:
+                return None
         return True
 
     def _do(self, fn: object, done: str, *args: object) -> bool:
