@@ -77,6 +77,25 @@ def _conditions(f: ViewFilter, agent: str) -> tuple[list[str], dict[str, Any], t
     return parts, params, buckets
 
 
+def _paged(selects: list[str], column: int, key: str, order: str, limit: str) -> str:
+    """One page of the union of `selects` (each a ROW_SELECT with its conditions).
+
+    Several selects are bucket branches read in index order: SQLite merges them and stops
+    at the page's end. A single select (a rare tag, a sort by the latest message) sorts
+    every match: its page's ids are chosen first from the conversations alone, and only
+    those rows are joined to their customer and brand (billing at 1M: 1,334 matches,
+    6.2 -> 3.8 ms for the first page).
+    """
+    if len(selects) > 1:
+        return (" UNION ALL ".join(selects) + f" ORDER BY {column} {order}, 1 {order} "
+                + limit)
+    assert selects[0].startswith(ROW_SELECT)
+    conditions = selects[0].removeprefix(ROW_SELECT)
+    return (f"{ROW_SELECT} JOIN (SELECT c.id AS pid FROM conversations c {conditions} "
+            f"ORDER BY {key} {order}, c.id {order} {limit}) p ON c.id = p.pid "
+            f"ORDER BY {column} {order}, 1 {order}")
+
+
 class SavedViews(Repository):
     """Keyset pages, positions and capped counts of saved views."""
 
@@ -128,22 +147,21 @@ class SavedViews(Repository):
             return []
         order = "DESC" if forward else "ASC"
         rows = [_row(r) for r in self._q(
-            " UNION ALL ".join(selects) + f" ORDER BY {column} {order}, 1 {order} "
-            "LIMIT :limit", params | more)]
+            _paged(selects, column, key, order, "LIMIT :limit"), params | more)]
         if backwards:
             rows.reverse()
         return rows
 
     def page_at(self, f: ViewFilter, agent: str, offset: int, limit: int = 100
                 ) -> list[ConversationRow]:
-        column, _, desc = SORTS[f.sort]
+        column, key, desc = SORTS[f.sort]
         selects, params = self._select(f, agent, ROW_SELECT)
         if not selects:
             return []
         order = "DESC" if desc else "ASC"
         return [_row(r) for r in self._q(
-            " UNION ALL ".join(selects) + f" ORDER BY {column} {order}, 1 {order} "
-            "LIMIT :limit OFFSET :offset", params | {"limit": limit, "offset": offset})]
+            _paged(selects, column, key, order, "LIMIT :limit OFFSET :offset"),
+            params | {"limit": limit, "offset": offset})]
 
     def count(self, f: ViewFilter, agent: str, cap: int = COUNT_CAP) -> int:
         """Conversations in the view, counted up to `cap` (cap + 1 means more)."""
