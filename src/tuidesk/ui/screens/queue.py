@@ -15,7 +15,6 @@ from tuidesk.errors import TuideskError
 from tuidesk.models import ConversationRow, View
 from tuidesk.services import Services
 from tuidesk.services.queue_window import QueueWindow, SearchWindow
-from tuidesk.ui.compositor import SplitCompositor
 from tuidesk.ui.guard import Guarded
 from tuidesk.ui.messages import SyncFinished
 from tuidesk.ui.screens.dashboard import DashboardScreen, Drill
@@ -67,7 +66,6 @@ class QueueScreen(Guarded, ConversationActions, MarkActions, CommandActions, Sea
 
     def __init__(self, services: Services) -> None:
         super().__init__()
-        self._compositor = SplitCompositor()  # a frame renders what is under its changes
         self.services = services
         self.inbox = services.inbox
         self.replies = services.replies
