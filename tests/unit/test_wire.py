@@ -4,11 +4,15 @@ character, colours and attributes), for streams shaped like Textual's and for ra
 
 from __future__ import annotations
 
+import io
+import os
+import time
+
 import pyte
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tuidesk.ui.wire import SgrDiff
+from tuidesk.ui.wire import FrameWriter, SgrDiff
 
 COLS, ROWS = 40, 6
 
@@ -72,3 +76,61 @@ def test_an_unknown_code_passes_through_and_the_next_style_is_sent_whole() -> No
     diff.convert("\x1b[0;1mA")
     out = diff.convert("\x1b[58;5;3mB\x1b[0;1mC")
     assert "\x1b[58;5;3m" in out and "\x1b[0;1m" in out
+
+
+# -- FrameWriter ---------------------------------------------------------------------------
+
+def _pipe() -> tuple[int, io.TextIOWrapper]:
+    read, write = os.pipe()
+    os.set_blocking(read, False)
+    return read, io.TextIOWrapper(io.FileIO(write, "w"), encoding="utf-8")
+
+
+def _drain(fd: int) -> bytes:
+    out = b""
+    while True:
+        try:
+            chunk = os.read(fd, 1 << 16)
+        except BlockingIOError:
+            return out
+        if not chunk:
+            return out
+        out += chunk
+
+
+def test_a_frame_that_finds_the_writer_idle_is_written_by_the_caller() -> None:
+    read, file = _pipe()
+    writer = FrameWriter(file)  # never started: only the caller can have written
+    writer.write("frame one")
+    assert _drain(read) == b"frame one"
+    file.close()
+    os.close(read)
+
+
+def test_frames_for_a_terminal_that_is_not_draining_go_through_the_thread_in_order() -> None:
+    read, file = _pipe()
+    fd = file.fileno()
+    os.set_blocking(fd, False)
+    filled = 0
+    try:
+        while True:
+            filled += os.write(fd, b"x" * 4096)
+    except BlockingIOError:
+        pass
+    os.set_blocking(fd, True)
+    writer = FrameWriter(file)
+    writer.write("second")  # the terminal takes nothing: queued for the thread
+    before = _drain(read)  # now it could take bytes again...
+    writer.write("third")  # ...but "second" is not written yet: this must queue behind it
+    assert writer._queue.qsize() == 2
+    writer.start()
+    got = before
+    for _ in range(500):
+        got += _drain(read)
+        if got.endswith(b"third"):
+            break
+        time.sleep(0.01)
+    writer.stop()
+    assert got == b"x" * filled + b"secondthird"
+    file.close()
+    os.close(read)

@@ -10,6 +10,7 @@ from typing import Any
 
 from textual import events, on, work
 from textual.app import App, SystemCommand
+from textual.driver import Driver
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Input, TextArea
@@ -25,7 +26,7 @@ from tuidesk.ui.messages import SyncFinished
 from tuidesk.ui.screens.queue import QueueScreen
 from tuidesk.ui.screens.queue_keys import APP_BINDINGS
 from tuidesk.ui.widgets.typing import TypeAhead
-from tuidesk.ui.wire import SgrDiff
+from tuidesk.ui.wire import SgrDiff, frame_driver
 
 #: Full collections: never by allocation count (Python's default is every tenth middle-
 #: generation pass), instead every few seconds once input has paused.
@@ -49,6 +50,12 @@ class TuideskApp(Guarded, App[None]):
         super().__init__()
         self.services = services
         self._last_input = time.monotonic()
+
+    def get_driver_class(self) -> type[Driver]:
+        driver = super().get_driver_class()
+        if driver.__name__ == "LinuxDriver":  # not the web's or Windows' driver
+            return frame_driver(driver)  # type: ignore[arg-type]
+        return driver
 
     @property
     def _background_screens(self) -> list[Screen[Any]]:
