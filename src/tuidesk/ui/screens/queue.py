@@ -15,6 +15,7 @@ from tuidesk.errors import TuideskError
 from tuidesk.models import ConversationRow, View
 from tuidesk.services import Services
 from tuidesk.services.queue_window import QueueWindow, SearchWindow
+from tuidesk.ui.compositor import ChangeCompositor
 from tuidesk.ui.guard import Guarded
 from tuidesk.ui.messages import SyncFinished
 from tuidesk.ui.screens.dashboard import DashboardScreen, Drill
@@ -66,6 +67,7 @@ class QueueScreen(Guarded, ConversationActions, MarkActions, CommandActions, Sea
 
     def __init__(self, services: Services) -> None:
         super().__init__()
+        self._compositor = ChangeCompositor()  # a frame renders what its changes touch
         self.services = services
         self.inbox = services.inbox
         self.replies = services.replies
@@ -96,8 +98,9 @@ class QueueScreen(Guarded, ConversationActions, MarkActions, CommandActions, Sea
                 yield Static("", id="queue-header", markup=False)
                 yield QueueList(now, id="queue")
                 with Vertical(id="search-box"):
-                    yield SearchField(placeholder="search messages and handles; Enter to search, "
-                                "Esc to leave", id="search")
+                    yield SearchField(self.submit_search, id="search",
+                                      placeholder="search messages and handles; Enter to "
+                                      "search, Esc to leave")
                     yield Label("", id="search-error", markup=False)
             yield PaneRule(id="pane-rule")
             yield ConversationDetail(now, id="detail")
@@ -367,11 +370,6 @@ class QueueScreen(Guarded, ConversationActions, MarkActions, CommandActions, Sea
 
     def action_help(self) -> None:
         self.app.push_screen(HelpModal(self.services.settings.keymap))
-
-    @on(Input.Submitted, "#search")
-    def _search_submitted(self, event: Input.Submitted) -> None:
-        event.stop()  # handled: not on to the app
-        self.submit_search(event.value)
 
     def action_back(self) -> None:
         if self.query_one("#command-box").display:

@@ -6,11 +6,15 @@ carries the results (its `:focus` rules, ~2 ms), for a look that shows for 50 ms
 focused by its own rule (`#search` in app.tcss) instead, and focus moving costs nothing:
 it keeps its cursor until it closes, rather than drawing itself again without it.
 
-Enter submits from the field itself: Textual runs the field's Enter binding only after the
-key has bubbled through four containers to the app.
+Enter submits from the field itself, to the callable it was given: Textual runs the field's
+Enter binding only after the key has bubbled through four containers to the app, and its
+Submitted message bubbled through the same four to the screen (~0.3 ms of the frame).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 from textual import events
 from textual.widgets import Input
@@ -19,6 +23,10 @@ from tuidesk.ui.guard import Guarded
 
 
 class SearchField(Guarded, Input):
+    def __init__(self, submit: Callable[[str], None], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._submit = submit
+
     def watch_has_focus(self, has_focus: bool) -> None:
         # Replaces Widget's stylesheet pass; Input's own focus handling (the cursor, its
         # blinking) still runs.
@@ -28,7 +36,7 @@ class SearchField(Guarded, Input):
         if event.key == "enter":
             event.stop()
             event.prevent_default()
-            await self.action_submit()
+            self._submit(self.value)
         # Any other key: Input._on_key, next in the class order, handles it.
 
     def _on_blur(self, event: events.Blur) -> None:
