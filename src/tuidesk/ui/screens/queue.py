@@ -169,6 +169,10 @@ class QueueScreen(Guarded, ConversationActions, MarkActions, CommandActions, Sea
                                      self.inbox.agent, self.inbox.outbox_counts(),
                                      self.services.channel_health(), self.inbox.clock(),
                                      self.size.width, saved, len(self.marks))
+        self._update_header()
+
+    @on(QueueList.Resized)
+    def _update_header(self) -> None:
         text = header_text(self.queue_list.rows_width or self.size.width)
         if text != self._header:  # the same on every view: not drawn again
             self._header = text

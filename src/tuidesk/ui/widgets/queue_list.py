@@ -28,6 +28,7 @@ from tuidesk.services.display import clean_line, due_label, rel
 from tuidesk.services.priority import human_count
 from tuidesk.ui.text import fit
 from tuidesk.ui.widgets.quiet_focus import QuietFocus
+from tuidesk.ui.widgets.scroll_column import thumb_rows
 from tuidesk.ui.widgets.typing import TypeAhead
 
 NET = {"mastodon": "MA", "bluesky": "BS", "twitter": "TW"}
@@ -35,15 +36,6 @@ MARK = {1: "!", 2: "↑", 3: " ", 4: "↓"}
 #: Statuses in five cells (narrow queues): whole words, as the views are named.
 SHORT_STATUS = {"pending": "wait", "escalated": "escal", "snoozed": "snooz",
                 "resolved": "done"}
-
-
-def thumb_rows(total: int, height: int, top: float) -> tuple[int, int]:
-    """Rows [start, end) of the scroll column's thumb; (0, 0) when every row fits."""
-    if height <= 0 or total <= height:
-        return 0, 0
-    size = max(1, round(height * height / total))
-    start = round((height - size) * min(1.0, max(0.0, top / (total - height))))
-    return start, start + size
 
 
 class RowSource(Protocol):
@@ -103,9 +95,9 @@ class QueueList(TypeAhead, QuietFocus, ScrollView, can_focus=True):
     """
 
     cursor: reactive[int] = reactive(0, always_update=True, repaint=False)
+    """Position of the highlighted row in the view."""
     _read_error = False
     """A row could not be read (said once, not on every frame)."""
-    """Position of the highlighted row in the view."""
 
     class Highlighted(Message):
         """The highlighted conversation changed (None when the view is empty)."""
@@ -118,6 +110,9 @@ class QueueList(TypeAhead, QuietFocus, ScrollView, can_focus=True):
         @property
         def control(self) -> QueueList:
             return self.queue_list
+
+    class Resized(Message):
+        """The rows' width may have changed (after the screen's Resize): the header follows."""
 
     class Opened(Message):
         """Enter on a row."""
@@ -146,8 +141,8 @@ class QueueList(TypeAhead, QuietFocus, ScrollView, can_focus=True):
         self._thumb: tuple[int, int] = (0, 0)
         """The scroll column's thumb rows this frame (drawn by the rows themselves)."""
         self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
-        """Rows drawn lately, by everything that shows on them: going back to a view or a
-        page draws from here instead of building each row's segments again."""
+        """Rows drawn lately, by all that shows on them: a view or page seen again is drawn
+        from here."""
 
     def set_source(self, source: RowSource, cursor: int = 0) -> None:
         """Show another view (or search results); keeps the cursor in range."""
@@ -229,6 +224,7 @@ class QueueList(TypeAhead, QuietFocus, ScrollView, can_focus=True):
                 self.post_message(self.Highlighted(self, self.current))  # the count changed
 
     def on_resize(self) -> None:
+        self.post_message(self.Resized())
         if self.source:  # not through the layout reactive: a width needs no layout pass
             self.set_reactive(QueueList.virtual_size, Size(self.size.width, self.source.total))
             self.scroll_y = self.validate_scroll_y(self.scroll_y)
