@@ -2,6 +2,7 @@
 measured in the same run.
 
     .venv/bin/python benchmarks/triage.py --db /tmp/m1.db [--repeat 30]
+        [--src BASELINE/src --rounds 2]   # a baseline's pty figures, alternating
 
 Works on a copy of the database: adds `--cjk N` messages in Chinese, Japanese and Thai with
 emoji (default 20,000: a desk with some customers writing so), tags, and a config with two
@@ -81,6 +82,10 @@ def ms(samples: list[float]) -> str:
     return f"{statistics.median(s) * 1000:6.2f} / {p99 * 1000:6.2f}"
 
 
+#: Rows the queue list shows at 120x40: what a view switch reads for its first frame.
+SCREENFUL = 36
+
+
 def in_process(db: str, repeat: int) -> list[tuple[str, str, str]]:
     from tuidesk.config import load_settings
     from tuidesk.services import open_services
@@ -102,7 +107,7 @@ def in_process(db: str, repeat: int) -> list[tuple[str, str, str]]:
         # read apart, in a thread, after the frame: measured on its own below).
         if view not in inbox.saved_views:
             inbox.count(view)
-        inbox.page(view, None, 80)
+        inbox.page(view, None, SCREENFUL)
 
     def search(text: str) -> None:
         inbox.search_hits(text).next_batch()
@@ -128,7 +133,17 @@ def in_process(db: str, repeat: int) -> list[tuple[str, str, str]]:
     return rows
 
 
-def in_pty(db: str, repeat: int, env: dict[str, str]) -> list[tuple[str, str, str]]:
+#: The pty figures: (what, key of in_pty's samples, note).
+PTY_ROWS = [("switch to Waiting `3` (built-in)", "3", "baseline"),
+            ("switch to Inbox `1` (built-in)", "1", "baseline"),
+            ("switch to saved billing `8`", "8", ""),
+            ("switch to saved urgent `9`", "9", ""),
+            ("Enter on search `outage`", "outage", "baseline"),
+            ("Enter on search `路由器`", "路由器", "")]
+
+
+def in_pty(db: str, repeat: int, env: dict[str, str]) -> dict[str, list[float]]:
+    """Latencies (s) of each key in one process: view keys, and Enter on each search."""
     pty = Pty([sys.executable, "-m", "tuidesk", "--db", db], (120, 40), env)
     try:
         pty.quiet(gap=1.0)
@@ -154,12 +169,7 @@ def in_pty(db: str, repeat: int, env: dict[str, str]) -> list[tuple[str, str, st
                 pty.quiet(gap=0.4)
     finally:
         pty.close()
-    return [("switch to Waiting `3` (built-in)", ms(out["3"]), "baseline"),
-            ("switch to Inbox `1` (built-in)", ms(out["1"]), "baseline"),
-            ("switch to saved billing `8`", ms(out["8"]), ""),
-            ("switch to saved urgent `9`", ms(out["9"]), ""),
-            ("Enter on search `outage`", ms(searches["outage"]), "baseline"),
-            ("Enter on search `路由器`", ms(searches["路由器"]), "")]
+    return out | searches
 
 
 def main() -> None:
@@ -167,6 +177,10 @@ def main() -> None:
     parser.add_argument("--db", required=True)
     parser.add_argument("--cjk", type=int, default=20_000)
     parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--src", help="also time another checkout's src/ (the baseline) "
+                        "in the pty, alternating with this one's")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="pty processes per checkout (alternating with --src)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="tuidesk-triage-"))
     db = str(work / "bench.db")
@@ -182,9 +196,19 @@ def main() -> None:
     print(f"\n{'in-process (store queries the app makes)':48} p50 / p99 ms")
     for name, figure, note in in_process(db, args.repeat):
         print(f"{name:48} {figure}  {note}")
-    print(f"\n{'real process in a pty at 120x40: key -> first byte':48} p50 / p99 ms")
-    for name, figure, note in in_pty(db, args.repeat, env):
-        print(f"{name:48} {figure}  {note}")
+    checkouts = [("this checkout", env)]
+    if args.src:
+        checkouts.append((f"baseline {args.src}", env | {"PYTHONPATH": args.src}))
+    pooled: dict[str, dict[str, list[float]]] = {label: {} for label, _ in checkouts}
+    for _ in range(args.rounds):
+        for label, checkout_env in checkouts:
+            for key, samples in in_pty(db, args.repeat, checkout_env).items():
+                pooled[label].setdefault(key, []).extend(samples)
+    for label, _ in checkouts:
+        print(f"\n{'real process in a pty at 120x40: key -> first byte':48} p50 / p99 ms"
+              f"  ({label})")
+        for name, key, note in PTY_ROWS:
+            print(f"{name:48} {ms(pooled[label][key])}  {note}")
     shutil.rmtree(work, ignore_errors=True)
 
 

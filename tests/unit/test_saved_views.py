@@ -124,3 +124,27 @@ def test_a_common_tag_reads_bucket_by_bucket_with_the_same_result(
     monkeypatch.setattr(saved_views, "RARE_TAG", 0)
     assert [r.id for r in demo_services.inbox.page(f.name, None, 1000)] == rare == oracle(
         demo_services, f)
+
+
+@pytest.mark.parametrize("f", FILTERS[:4], ids=[f.name for f in FILTERS[:4]])
+def test_a_window_reads_a_screenful_first_then_grows_to_the_whole_view(
+        demo_services: Services, f: ViewFilter) -> None:
+    """A view switch reads what the list shows (its cost grows with the rows read); the
+    rows below arrive as the cursor nears them, and together they are the view."""
+    from tuidesk.services.queue_window import QueueWindow
+
+    svc = demo_services
+    svc.inbox.saved_views = {f.name: f}
+    want = oracle(svc, f)
+    assert len(want) > 12, "the demo data must fill more than a screenful"
+    window = QueueWindow(svc.inbox, f.name, screenful=12)
+    assert window.total == 12 and window.counting and window.fetches == 0
+    got, top = [], 0
+    while top < window.total:
+        window.prefetch(top, top + 11)  # what the list asks for while idle
+        got += [row.id for i in range(top, min(top + 12, window.total))
+                if (row := window.get(i)) is not None]
+        top += 12
+    assert got == want and not window.counting
+    built_in = QueueWindow(svc.inbox, "all", screenful=12)
+    assert built_in.get(0) is not None and len(built_in._rows) == 12

@@ -13,12 +13,18 @@ from tuidesk.services.inbox import InboxService, SearchHits
 
 PAGE = 100
 JUMP = 80
-"""Rows fetched for a jump to either end: a tall screenful; scrolling on fetches PAGE more."""
+"""Rows fetched for a jump to either end when the caller does not say how many rows it
+shows: a tall screenful; scrolling on fetches PAGE more."""
 
 
 class QueueWindow:
-    def __init__(self, inbox: InboxService, view: str, max_rows: int = 4000) -> None:
+    def __init__(self, inbox: InboxService, view: str, max_rows: int = 4000,
+                 screenful: int = JUMP) -> None:
         self.inbox = inbox
+        self.screenful = max(1, screenful)
+        """Rows read for either end of the view: what the list shows at once. A filter's
+        first page costs in proportion (a saved view at 1M: 80 rows 1.1 ms, 40 rows 0.6);
+        the rows below come from `prefetch` once the frame is out."""
         self.view = view
         self.max_rows = max_rows
         self._rows: dict[int, ConversationRow] = {}
@@ -30,10 +36,10 @@ class QueueWindow:
         and a provisional total, grows as the cursor nears its end, and gets its count from
         `set_total` (counted apart: a filter's count reads every match)."""
         if view in inbox.saved_views:
-            rows = inbox.page(view, None, JUMP)
+            rows = inbox.page(view, None, self.screenful)
             self._store(0, rows)
             self.total = len(rows)
-            self.exact = len(rows) < JUMP
+            self.exact = len(rows) < self.screenful
         else:
             self.total = inbox.count(view)
 
@@ -70,7 +76,8 @@ class QueueWindow:
     def prefetch(self, first: int, last: int) -> None:
         """Load rows first..last ahead of need (called when the app is idle), so scrolling on
         does not wait for the store. A saved view not counted yet grows here."""
-        if not self.exact and last >= self.total - JUMP // 2 and self.total - 1 in self._rows:
+        if (not self.exact and last >= self.total - self.screenful // 2
+                and self.total - 1 in self._rows):
             rows = self.inbox.page(self.view, self.inbox.key_of(
                 self.view, self._rows[self.total - 1]), PAGE)
             self._store(self.total, rows)
@@ -124,10 +131,10 @@ class QueueWindow:
         elif above is not None and above - index <= PAGE:
             rows = inbox.page_before(view, inbox.key_of(view, self._rows[above]), PAGE)
             self._store(above - len(rows), rows)
-        elif index < JUMP:
-            self._store(0, inbox.page(view, None, JUMP))
-        elif self.total - index <= JUMP:
-            rows = inbox.page_before(view, None, JUMP)
+        elif index < self.screenful:
+            self._store(0, inbox.page(view, None, self.screenful))
+        elif self.total - index <= self.screenful:
+            rows = inbox.page_before(view, None, self.screenful)
             self._store(self.total - len(rows), rows)
         else:
             self.offset_fetches += 1

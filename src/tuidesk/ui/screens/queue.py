@@ -295,7 +295,8 @@ class QueueScreen(Guarded, ConversationActions, MarkActions, CommandActions, Sea
         self.view = view
         self.search_text = None
         self.search_box.display = False
-        self.window = QueueWindow(self.inbox, view)
+        # Its first page is what the list shows (a filter's costs in proportion).
+        self.window = QueueWindow(self.inbox, view, screenful=max(24, self.queue_list.size.height))
         self._show_window(detail_now=False)
         self.queue_list.focus(scroll_visible=False)
 
