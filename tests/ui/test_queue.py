@@ -271,6 +271,26 @@ async def test_search_and_malformed_query(app: TuideskApp) -> None:
         assert screen.search_text is None and screen.view == "inbox"
 
 
+async def test_search_tables_are_opened_after_start_and_a_fault_there_is_quiet(
+        app: TuideskApp, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tuidesk.errors import StoreError
+    from tuidesk.ui.screens.queue_search import PREPARE_SEARCH_AFTER
+
+    calls: list[str] = []
+
+    def failing() -> None:
+        calls.append("prepare")
+        raise StoreError("the disk failed", "Disk error")
+
+    monkeypatch.setattr(app.services.inbox, "prepare_search", failing)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(PREPARE_SEARCH_AFTER + 0.3)
+        assert calls == ["prepare"]  # once, after the first frame
+        assert not app._notifications  # a warm-up's fault is the next search's to report
+        await pilot.press("slash", *"technician", "enter")
+        assert queue_screen(app).window.total > 0
+
+
 async def test_queue_loads_the_rows_ahead_once_the_frame_is_drawn(app: TuideskApp) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("7")  # All

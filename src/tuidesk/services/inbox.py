@@ -23,6 +23,9 @@ from tuidesk.services.priority import SlaPolicy
 from tuidesk.services.templates import template_values
 from tuidesk.store import Store
 
+#: What prepare_search looks for: a word for messages_fts, a run for messages_chars.
+PREPARE_QUERY = "tuidesk 検索"
+
 Key = tuple[int, int]
 
 
@@ -128,6 +131,16 @@ class InboxService:
     def search_hits(self, text: str, batch: int = 100) -> SearchHits:
         """Matching conversations, fetched a batch at a time (see SearchHits)."""
         return SearchHits(self.store, text, batch)
+
+    def prepare_search(self) -> None:
+        """Open both full-text tables on this connection before the first search needs them.
+
+        The first MATCH on a connection took 13-14 ms more than the next one (2k and 1M
+        messages, a real process in a pty), and the first `/` Enter of a session waited
+        for it. Done here, at start, for a word nothing holds, it takes 0.6 ms. One word in
+        each script family reads both tables' structure and the top of their indexes.
+        """
+        self.store.conversations.search_page(PREPARE_QUERY, None, 1)
 
     def assigned_ids(self, agent: str) -> list[int]:
         return self.store.conversations.assigned_ids(agent)

@@ -29,7 +29,7 @@ from tuidesk.ui.screens.queue_commands import (
 )
 from tuidesk.ui.screens.queue_keys import NEEDS_ROW, QUEUE_BINDINGS
 from tuidesk.ui.screens.queue_marks import MarkActions
-from tuidesk.ui.screens.queue_search import SearchActions
+from tuidesk.ui.screens.queue_search import PREPARE_SEARCH_AFTER, SearchActions
 from tuidesk.ui.screens.welcome import WelcomeModal
 from tuidesk.ui.text import join, safe_line
 from tuidesk.ui.widgets.completing_input import CompletingInput
@@ -136,6 +136,7 @@ class QueueScreen(Guarded, ConversationActions, MarkActions, CommandActions, Sea
         self._show_window()
         self.query_one(QueueList).focus()
         self.set_interval(1.0, self._poll)
+        self.set_timer(PREPARE_SEARCH_AFTER, self.prepare_search)
         if self.inbox.count(View.ALL.value) == 0:
             self._welcome = WelcomeModal(self.services.db_path)
             self.app.push_screen(self._welcome)
@@ -295,7 +296,6 @@ class QueueScreen(Guarded, ConversationActions, MarkActions, CommandActions, Sea
         self.view = view
         self.search_text = None
         self.search_box.display = False
-        # Its first page is what the list shows (a filter's costs in proportion).
         self.window = QueueWindow(self.inbox, view, screenful=max(24, self.queue_list.size.height))
         self._show_window(detail_now=False)
         self.queue_list.focus(scroll_visible=False)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual.widgets import Input, Label
 
-from tuidesk.errors import QueryError
+from tuidesk.errors import QueryError, TuideskError
 from tuidesk.services.queue_window import QueueWindow, SearchWindow
 from tuidesk.ui.screens.queue_commands import jump_target
 from tuidesk.ui.text import join, safe_line
@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 
 #: Seconds the search field stays after Enter, while the results are drawn.
 CLOSE_FIELD_DELAY = 0.05
+#: Seconds after the queue is shown that the full-text tables are opened: the first frame
+#: is out by then.
+PREPARE_SEARCH_AFTER = 0.5
 
 
 class SearchActions:
@@ -56,6 +59,14 @@ class SearchActions:
         box.display = True
         self.query_one("#search-error", Label).update("")
         self.set_focus(self.query_one("#search", Input))  # before the keys typed after /
+
+    def prepare_search(self) -> None:
+        """The full-text tables opened while nobody waits (see InboxService.prepare_search);
+        a fault here is left for the search that meets it to report."""
+        try:
+            self.inbox.prepare_search()
+        except TuideskError:
+            pass
 
     def submit_search(self, text: str) -> None:
         """Enter in the search field."""
