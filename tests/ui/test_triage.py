@@ -223,6 +223,10 @@ async def test_hash_number_in_search_opens_that_conversation(app: TuideskApp) ->
         await pilot.pause()
         assert selected(app) == 301
         assert "#301" in str(queue_screen(app).query_one(ConversationDetail).body.render())
+        await pilot.press("2", "slash", "#", "3", "0", "1", "enter")  # not in Mine: alone
+        await pilot.pause()
+        assert selected(app) == 301
+        assert "Search '#301'  1 conversation  ·  Esc returns to Mine" in screen_text(app)
         await pilot.press("slash", "#", "9", "9", "9", "9", "9", "enter")
         await pilot.pause()
         assert "No conversation #99999" in screen_text(app)
@@ -298,7 +302,7 @@ async def test_cjk_search_in_the_app(written: Services) -> None:
         queue_screen(app).query_one("#search", Input).value = "路由器"
         await pilot.press("enter")
         await pilot.pause()
-        assert "1 conversations" in screen_text(app)
+        assert "1 conversation  ·" in screen_text(app)
         assert "路由器" in queue_screen(app).selected.preview  # type: ignore[union-attr]
         for op in ("ETA: tomorrow", "NOT", "*", "("):
             await pilot.press("slash")

@@ -61,7 +61,8 @@ class ViewBar(Guarded, Static):
         narrow = width < 100 + 12 * len(saved) + 14 * bool(marked)
         if search is not None:
             parts += [("Search ", "bold $accent"), safe_line(repr(search)),
-                      (f"  {count} conversations  ·  Esc returns to ", ""),
+                      (f"  {count} conversation{'' if str(count) == '1' else 's'}  ·  "
+                       "Esc returns to ", ""),
                       safe_line(titles.get(view, view))]
         else:
             tabs = [(str(i + 1), v.value, VIEW_TITLES[v]) for i, v in enumerate(VIEW_ORDER)]
