@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,7 +21,7 @@ from tuidesk.cli_output import err, out, out_json
 from tuidesk.config import Settings, load_settings
 from tuidesk.errors import StoreError, TuideskError
 from tuidesk.models import VIEW_TITLES, ImportReport, View
-from tuidesk.paths import default_db_path, demo_db_path
+from tuidesk.paths import default_db_path, demo_db_path, server_scheme
 from tuidesk.services import Services, open_services
 from tuidesk.services.clock import Clock, system_clock
 from tuidesk.services.demo import seed_demo
@@ -243,10 +244,23 @@ def cmd_log(args: argparse.Namespace, services: Services) -> int:
     return EXIT_OK
 
 
+def _refuse_server_urls(given: str | None, env: bool) -> None:
+    """`--db postgresql://…` (or TUIDESK_DB) named a file `postgresql:/…` and `import`
+    created folders for it: a server is refused in one line, before anything is touched."""
+    for source, location in (("--db", given), ("TUIDESK_DB", os.environ.get("TUIDESK_DB")
+                                                 if env and not given else None)):
+        scheme = location and server_scheme(location)
+        if scheme:
+            raise StoreError(f"{source} is a {scheme}:// address: tuidesk keeps a desk in one "
+                             "SQLite file (database servers are not supported yet). Give "
+                             f"{source} a file path.", title="Not a database file")
+
+
 def main(argv: Sequence[str] | None = None, clock: Clock = system_clock) -> int:
     args = _parser().parse_args(argv)
     command = "demo" if args.demo and not args.command else args.command
     try:
+        _refuse_server_urls(args.db, command != "demo")
         settings = _settings(args)
         if command == "demo":
             generate = getattr(args, "generate", None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import platformdirs
@@ -34,6 +35,17 @@ def default_db_path() -> Path:
     if env:
         return Path(env)
     return data_dir() / "tuidesk.db"
+
+
+#: `scheme://…`: a server's address, not a file (a Windows path is `C:\…`, one letter).
+_URL = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]+)://")
+
+
+def server_scheme(location: str) -> str | None:
+    """The scheme of `location` if it is a server's URL (`postgresql://kim@db/desk`), else
+    None. Only the scheme: the rest may hold a password, which must not be echoed."""
+    m = _URL.match(location.strip())
+    return m[1] if m else None
 
 
 def demo_db_path() -> Path:

@@ -124,3 +124,23 @@ def test_db_and_agent_work_before_or_after_the_command(
     assert main(log) == 0
     events = json.loads(capsys.readouterr().out)
     assert [e["agent"] for e in events if e["action"] == "import"] == ["zed"]
+
+
+@pytest.mark.parametrize("how", ["--db", "TUIDESK_DB"])
+def test_a_database_server_url_is_refused_without_echoing_it_or_touching_files(
+        how: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    url = "postgresql://kim:s3cret@db.example/desk"
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text("")
+    argv = ["import", str(feed)]
+    if how == "--db":
+        argv = ["--db", url, *argv]
+    else:
+        monkeypatch.setenv("TUIDESK_DB", url)
+    assert main(argv) != 0
+    error = capsys.readouterr().err
+    assert f"{how} is a postgresql:// address" in error and error.count("\n") == 1
+    assert "s3cret" not in error and "kim" not in error  # the password stays unprinted
+    assert not [p for p in tmp_path.rglob("*") if "postgres" in p.name]  # nothing created
