@@ -135,10 +135,11 @@ class InboxService:
     def prepare_search(self) -> None:
         """Open both full-text tables on this connection before the first search needs them.
 
-        The first MATCH on a connection took 13-14 ms more than the next one (2k and 1M
-        messages, a real process in a pty), and the first `/` Enter of a session waited
-        for it. Done here, at start, for a word nothing holds, it takes 0.6 ms. One word in
-        each script family reads both tables' structure and the top of their indexes.
+        The first MATCH on a connection took 13-14 ms more than the next one (2k messages,
+        a real process in a pty), and the first `/` Enter of a session waited for it. Done
+        here, at start, for a word nothing holds, it takes 0.6-2.7 ms (more when the file
+        is not in the OS cache: 106 ms at 10M). One word in each script family reads both
+        tables' structure and the top of their indexes.
         """
         self.store.conversations.search_page(PREPARE_QUERY, None, 1)
 
