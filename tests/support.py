@@ -57,11 +57,17 @@ def screen_text(app: TuideskApp) -> str:
 
 
 async def settle(pilot: object) -> None:
-    """Wait until the detail pane has caught up with the cursor (it redraws once it rests)."""
+    """Wait until the detail pane has caught up with the cursor (it is read in a thread
+    once the cursor rests) and the rows ahead of it are read."""
+    from textual.worker import WorkerState
+
     app = pilot.app  # type: ignore[attr-defined]
     for _ in range(100):
         await pilot.pause(0.03)  # type: ignore[attr-defined]
-        if queue_screen(app)._detail_timer is None:
+        reading = any(w.group in ("detail", "ahead")
+                      and w.state in (WorkerState.PENDING, WorkerState.RUNNING)
+                      for w in app.workers)
+        if not reading and not queue_screen(app).detail_pending:
             return
     raise AssertionError("the detail pane never caught up")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable
 
 import pytest
@@ -283,25 +284,111 @@ async def test_search_tables_are_opened_after_start_and_a_fault_there_is_quiet(
         raise StoreError("the disk failed", "Disk error")
 
     monkeypatch.setattr(app.services.inbox, "prepare_search", failing)
+    reader = app.services.reader()
+    assert reader is not None
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause(PREPARE_SEARCH_AFTER + 0.3)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
         assert calls == ["prepare"]  # once, after the first frame
+        assert reader.reads == 1  # the tables' pages were read in a thread first
         assert not app._notifications  # a warm-up's fault is the next search's to report
         await pilot.press("slash", *"technician", "enter")
         assert queue_screen(app).window.total > 0
 
 
-async def test_queue_loads_the_rows_ahead_once_the_frame_is_drawn(app: TuideskApp) -> None:
+async def test_queue_loads_the_rows_ahead_once_the_frame_is_drawn(
+        app: TuideskApp, demo_services: Services) -> None:
+    reader = demo_services.reader()
+    assert reader is not None
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("7")  # All
         screen = queue_screen(app)
         queue = screen.query_one(QueueList)
         assert screen.view == "all" and screen.window.total > 200
         await pilot.press(*["pagedown"] * 7)  # past the first 80 rows loaded
-        await pilot.pause()
+        await settle(pilot)
         ahead = int(queue.scroll_offset.y) + 2 * queue.size.height
         assert ahead < screen.window.total
         assert ahead in screen.window._rows  # type: ignore[union-attr]
+        assert reader.reads > 0  # read in a thread, on the reader's connection
+        whole = demo_services.inbox.page("all", None, ahead + 1)
+        assert [screen.window.get(i) for i in range(ahead + 1)] == whole
+
+
+def hold(monkeypatch: pytest.MonkeyPatch, name: str) -> tuple[
+        list[tuple[object, bool]], threading.Event, threading.Event]:
+    """Make Reader.`name`'s first call wait until released: (calls with the argument and
+    whether they ran on the main thread, entered, release)."""
+    from tuidesk.services.reader import Reader
+
+    real = getattr(Reader, name)
+    calls: list[tuple[object, bool]] = []
+    entered, release = threading.Event(), threading.Event()
+
+    def held(self: Reader, arg: object, *more: object) -> object:
+        calls.append((arg, threading.current_thread() is threading.main_thread()))
+        if len(calls) == 1:
+            entered.set()
+            release.wait(10)
+        return real(self, arg, *more)
+
+    monkeypatch.setattr(Reader, name, held)
+    return calls, entered, release
+
+
+async def test_keys_never_wait_for_the_detail_read_and_a_late_one_is_dropped(
+        app: TuideskApp, demo_services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+    """At 10M with a cold cache a detail read took 46-73 ms on the main thread, and a key
+    that came meanwhile waited for it. It is read in a thread now: keys go on while it
+    reads, and what it brings back for a row the cursor has left is not drawn."""
+    rows = demo_services.inbox.page("inbox", None, 5)
+    calls, entered, release = hold(monkeypatch, "detail")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = queue_screen(app)
+        await pilot.press("j")
+        for _ in range(100):
+            await pilot.pause(0.03)
+            if entered.is_set():
+                break
+        assert calls == [(rows[1].id, False)]  # the cursor rested: read in a thread
+        await pilot.press("j", "j")
+        assert not release.is_set()  # the read is still held
+        assert screen.queue_list.cursor == 3 and selected_id(app) == rows[3].id
+        for _ in range(100):  # row 3's own read is not held: it is drawn meanwhile
+            await pilot.pause(0.03)
+            if screen.detail.shown_id == rows[3].id:
+                break
+        assert calls[-1] == (rows[3].id, False) and not release.is_set()
+        release.set()  # row 1's read comes back late
+        await settle(pilot)
+        assert screen.detail.shown_id == rows[3].id
+        assert f"@{rows[3].customer}" in detail_text(app)
+
+
+async def test_page_down_never_waits_for_the_rows_read_ahead(
+        app: TuideskApp, demo_services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rows ahead are read in a thread; a page down past them while that read is held
+    reads what it draws at once, and the late page changes nothing."""
+    whole = demo_services.inbox.page("all", None, 2000)
+    calls, entered, release = hold(monkeypatch, "page")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("7")  # All
+        screen = queue_screen(app)
+        queue = screen.query_one(QueueList)
+        for _ in range(12):
+            await pilot.press("pagedown")
+            if entered.is_set():
+                break
+        assert entered.is_set() and calls[0][1] is False
+        await pilot.press(*["pagedown"] * 4)
+        assert not release.is_set()
+        top = int(queue.scroll_offset.y)
+        assert screen.selected == whole[queue.cursor]
+        assert whole[top].customer[:12] in screen_text(app)
+        release.set()
+        await settle(pilot)
+        assert [screen.window.get(i) for i in range(len(whole))] == whole
 
 
 async def test_long_search_results_arrive_as_the_cursor_goes_down(app: TuideskApp,

@@ -21,6 +21,7 @@ from tuidesk.services.inbox import InboxService
 from tuidesk.services.ingest import IngestService
 from tuidesk.services.insight import InsightService, Report
 from tuidesk.services.priority import SlaPolicy
+from tuidesk.services.reader import Reader
 from tuidesk.services.replies import ReplyService
 from tuidesk.services.sync import SyncService, WebhookSender
 from tuidesk.store import Store
@@ -45,6 +46,7 @@ class Services:
     """Present when accounts are configured: fetches mentions and delivers the outbox."""
     insight: InsightService | None = None
     _closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    _reader: Reader | None = None
 
     async def aclose(self) -> None:
         """Close network clients (the store stays open until close())."""
@@ -123,7 +125,18 @@ class Services:
         finally:
             store.close(checkpoint=False)
 
+    def reader(self) -> Reader | None:
+        """A connection of its own for reads made in a thread while the app answers keys
+        (None with ":memory:": another connection would see another database)."""
+        if self.db_path == ":memory:":
+            return None
+        if self._reader is None:
+            self._reader = Reader(self.db_path, self.inbox)
+        return self._reader
+
     def close(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
         self._store.close()
 
 

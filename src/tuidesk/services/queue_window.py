@@ -8,6 +8,9 @@ to OFFSET. At most `max_rows` rows are kept.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from tuidesk.models import ConversationRow
 from tuidesk.services.inbox import InboxService, SearchHits
 
@@ -17,7 +20,24 @@ JUMP = 80
 shows: a tall screenful; scrolling on fetches PAGE more."""
 
 
+@dataclass(frozen=True)
+class PageAhead:
+    """A keyset page of rows ahead of the cursor, to be read apart (see `QueueWindow.apart`):
+    PAGE rows after (or before) `anchor`, the row at `index` when the read was asked for."""
+
+    generation: int
+    index: int
+    anchor: ConversationRow
+    before: bool
+
+
 class QueueWindow:
+    apart: Callable[[PageAhead], None] | None = None
+    """Set by the app: `prefetch` hands the pages next to loaded rows to it, to be read in a
+    thread and given back through `merge`, instead of reading them on the caller's thread
+    (a cold read at 10M took 73 ms, and the next key waited for it). Rows the list must draw
+    now are still read at once by `get`."""
+
     def __init__(self, inbox: InboxService, view: str, max_rows: int = 4000,
                  screenful: int = JUMP) -> None:
         self.inbox = inbox
@@ -30,6 +50,9 @@ class QueueWindow:
         self._rows: dict[int, ConversationRow] = {}
         self.fetches = 0
         """How many store queries this window made (tests check paging stays keyset)."""
+        self.generation = 0
+        """Moves on `refresh`: a page read apart before it is stale."""
+        self._asked: set[tuple[int, bool]] = set()
         self.offset_fetches = 0
         self.exact = True
         """Whether `total` is the view's count. A saved view starts with its first page
@@ -62,6 +85,8 @@ class QueueWindow:
         """Forget cached rows (after a change) and recount (a saved view: keeps its total
         until the count made apart comes back)."""
         self._rows.clear()
+        self.generation += 1
+        self._asked.clear()
         if self.view in self.inbox.saved_views:
             self.exact = False
         else:
@@ -85,8 +110,48 @@ class QueueWindow:
             if len(rows) < PAGE:
                 self.exact = True
         for index in (max(0, first), min(self.total - 1, last)):
-            if 0 <= index < self.total and index not in self._rows:
+            if 0 <= index < self.total and index not in self._rows \
+                    and not self._ask_apart(index):
                 self._load(index)
+
+    def _ask_apart(self, index: int) -> bool:
+        """Hand the page that loads `index` to `apart` (True), if one is set and the page
+        continues loaded rows; else the caller reads it."""
+        if self.apart is None:
+            return False
+        below = self._near(index, -1)
+        if below is not None:
+            ask = (below, False)
+        else:
+            above = self._near(index, 1)
+            if above is None:
+                return False
+            ask = (above, True)
+        if ask not in self._asked:
+            self._asked.add(ask)
+            self.apart(PageAhead(self.generation, ask[0], self._rows[ask[0]], ask[1]))
+        return True
+
+    def _near(self, index: int, step: int) -> int | None:
+        """The loaded row nearest `index` on one side, if within a page of it."""
+        if step < 0:
+            near = max((i for i in self._rows if i < index), default=None)
+        else:
+            near = min((i for i in self._rows if i > index), default=None)
+        return near if near is not None and abs(index - near) <= PAGE else None
+
+    def merge(self, page: PageAhead, rows: list[ConversationRow] | None) -> bool:
+        """Take a page read apart (None: it was not read). False if the window changed since
+        it was asked for (a refresh: its rows may be stale), or its anchor moved."""
+        self._asked.discard((page.index, page.before))
+        if rows is None or page.generation != self.generation \
+                or self._rows.get(page.index, page.anchor).id != page.anchor.id:
+            return False
+        if page.before:
+            self._store(page.index - len(rows), rows)
+        else:
+            self._store(page.index + 1, rows)
+        return True
 
     def get(self, index: int) -> ConversationRow | None:
         if index < 0 or index >= self.total:

@@ -27,6 +27,7 @@ from tuidesk.ui.screens.queue_commands import (
     load_history,
     save_history,
 )
+from tuidesk.ui.screens.queue_detail import DetailReads
 from tuidesk.ui.screens.queue_keys import NEEDS_ROW, QUEUE_BINDINGS
 from tuidesk.ui.screens.queue_marks import MarkActions
 from tuidesk.ui.screens.queue_search import PREPARE_SEARCH_AFTER, SearchActions
@@ -40,12 +41,9 @@ from tuidesk.ui.widgets.queue_list import QueueList, header_text
 from tuidesk.ui.widgets.search_field import SearchField
 from tuidesk.ui.widgets.view_bar import ViewBar, window_count
 
-#: Seconds the cursor must rest before the detail pane is redrawn.
-DETAIL_DELAY = 0.06
 
-
-class QueueScreen(Guarded, ConversationActions, MarkActions, CommandActions, SearchActions,
-                  Screen[None]):
+class QueueScreen(Guarded, DetailReads, ConversationActions, MarkActions, CommandActions,
+                  SearchActions, Screen[None]):
     BINDINGS = QUEUE_BINDINGS
 
     focused: Reactive[Widget | None] = Reactive(None, repaint=False)
@@ -145,6 +143,8 @@ class QueueScreen(Guarded, ConversationActions, MarkActions, CommandActions, Sea
 
     def _show_window(self, cursor: int = 0, detail_now: bool = True) -> None:
         queue = self.queue_list
+        if isinstance(self.window, QueueWindow):
+            self._ahead_apart(self.window)
         queue.set_source(self.window, cursor)
         if isinstance(self.window, QueueWindow) and self.window.counting:
             # Once the first page is on screen: the count's thread shares the CPU.
@@ -155,13 +155,6 @@ class QueueScreen(Guarded, ConversationActions, MarkActions, CommandActions, Sea
             self._show_detail()
         else:
             self._detail_soon()
-
-    def _detail_soon(self) -> None:
-        """Draw the detail pane once the cursor rests: the rows go out first (a long history
-        costs a few frames to lay out), as mail clients do while keys repeat."""
-        if self._detail_timer is not None:
-            self._detail_timer.stop()
-        self._detail_timer = self.set_timer(DETAIL_DELAY, self._show_detail)
 
     def _update_bar(self) -> None:
         self._shown_count = window_count(self.window)
@@ -178,24 +171,6 @@ class QueueScreen(Guarded, ConversationActions, MarkActions, CommandActions, Sea
         if text != self._header:  # the same on every view: not drawn again
             self._header = text
             self.header.update(text, layout=False)  # one row: no layout pass
-
-    def _show_detail(self) -> None:
-        if self._detail_timer is not None:
-            self._detail_timer.stop()
-            self._detail_timer = None
-        if self._bindings_stale:
-            self._bindings_stale = False
-            self.refresh_bindings()
-        row = self.selected
-        conv = self.inbox.conversation(row.id) if row is not None else None
-        viewers = self.inbox.presence(row.id) if row is not None else ""
-        self.query_one(ConversationDetail).show(conv, viewers,
-                                                can_send=row is not None
-                                                and self.inbox.can_send(row))
-        if row is not None and row.id != self._presence_id:
-            self._presence_id = row.id
-            self._selected_at = self.inbox.clock()
-            self._heartbeat()
 
     def on_resize(self) -> None:
         self.call_after_refresh(self._update_bar)

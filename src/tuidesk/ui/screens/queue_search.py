@@ -8,7 +8,7 @@ the screen (~10 ms at 120x40) and the results should not wait for that.
 from __future__ import annotations
 
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from textual.widgets import Input, Label
 
@@ -20,9 +20,11 @@ from tuidesk.ui.text import join, safe_line
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from textual.dom import DOMNode
     from textual.timer import Timer
     from textual.widget import Widget
 
+    from tuidesk.services import Services
     from tuidesk.services.inbox import InboxService
     from tuidesk.ui.widgets.queue_list import QueueList
 
@@ -35,6 +37,7 @@ PREPARE_SEARCH_AFTER = 0.5
 
 class SearchActions:
     if TYPE_CHECKING:
+        services: Services
         inbox: InboxService
         view: str
         window: QueueWindow | SearchWindow
@@ -49,6 +52,7 @@ class SearchActions:
         def action_view(self, view: str) -> None: ...
         def open_conversation(self, conversation_id: int) -> str | None: ...
         def _show_window(self, cursor: int = 0, detail_now: bool = True) -> None: ...
+        def _from_thread(self, callback: Callable[..., object], *args: object) -> None: ...
 
     _search_opened = 0
     """How many times the field was opened (a late close must not close it again)."""
@@ -62,7 +66,27 @@ class SearchActions:
 
     def prepare_search(self) -> None:
         """The full-text tables opened while nobody waits (see InboxService.prepare_search);
-        a fault here is left for the search that meets it to report."""
+        a fault here is left for the search that meets it to report.
+
+        Their pages are read into the OS cache in a thread first (106 ms at 10M with a cold
+        cache, which a key arriving meanwhile waited for), then opened on the main
+        connection, which finds them cached."""
+        reader = self.services.reader()
+        if reader is None:
+            self._prepare_search_here()
+            return
+
+        def read() -> None:
+            try:
+                reader.run(lambda inbox: inbox.prepare_search())
+            except TuideskError:
+                pass
+            self._from_thread(self._prepare_search_here)
+
+        cast("DOMNode", self).run_worker(read, group="prepare", thread=True,
+                                         exit_on_error=False)
+
+    def _prepare_search_here(self) -> None:
         try:
             self.inbox.prepare_search()
         except TuideskError:
