@@ -2,6 +2,7 @@
 SSH), and key-to-frame latency.
 
     python benchmarks/pty_bytes.py [--db PATH] [--sizes 80x24,120x40] [--repeat 20] [--runs 3]
+                                   [--cold]
 
 Starts `tuidesk --db PATH` (default: a fresh 2,000-message demo database) in a pty, waits
 until the first screen is drawn and the terminal is quiet, then for each size:
@@ -12,6 +13,8 @@ until the first screen is drawn and the terminal is quiet, then for each size:
     the frame with its results, not the field's blinking cursor), p50/p99 over the
     latencies of `runs` processes (one process's figures move with where it was placed);
     again without each process's first press of each key, and those first presses.
+  * `--cold` empties the OS page cache before each process (root): what an agent meets
+    when the database file has not been read for a while, or is larger than the RAM.
 """
 
 from __future__ import annotations
@@ -93,6 +96,15 @@ class Pty:
             seen = seen[-len(marker):] + os.read(self.master, 65536)
         return time.perf_counter() - start
 
+    def major_faults(self) -> int:
+        """The app's major page faults so far (pages it had to wait for the disk for: its
+        own code and libraries as well as the database file), all threads; -1 off Linux."""
+        try:
+            stat = Path(f"/proc/{self.proc.pid}/stat").read_text()
+        except OSError:
+            return -1
+        return int(stat.rsplit(")", 1)[1].split()[9])
+
     def close(self) -> None:
         self.proc.kill()
         self.proc.wait()
@@ -112,9 +124,16 @@ BEFORE = {"search": b"/outage"}
 AFTER = {"search": b"\x1b"}
 
 
-def measure(db: str, size: tuple[int, int], repeat: int, src: str | None = None
+#: A press slower than this is counted as a stall, with or without a major fault in it.
+STALL_MS = 50.0
+
+
+def measure(db: str, size: tuple[int, int], repeat: int, src: str | None = None,
+            stalls: list[tuple[str, float, int]] | None = None
             ) -> tuple[dict[str, float], dict[str, list[float]]]:
-    """Bytes (first screen, one j, ten j) and each key's latencies (ms) from one process."""
+    """Bytes (first screen, one j, ten j) and each key's latencies (ms) from one process.
+    Presses over STALL_MS are added to `stalls` with the app's major page faults during
+    them."""
     env = os.environ | {"TUIDESK_DB": db, "HOME": tempfile.mkdtemp()}
     env.pop("COLUMNS", None)
     env.pop("LINES", None)
@@ -144,10 +163,13 @@ def measure(db: str, size: tuple[int, int], repeat: int, src: str | None = None
                     t.key(BEFORE[name])
                     t.quiet(0.3)
                 for i, key in enumerate(keys):
+                    faults = t.major_faults()
                     got = (t.until_after(key, MARKER[name]) if name in MARKER
                            else t.first_byte_after(key))
                     if got is not None and (i == 0 or name != "open"):  # Esc is not timed
                         lat.append(got * 1000)
+                        if stalls is not None and got * 1000 > STALL_MS:
+                            stalls.append((name, got * 1000, t.major_faults() - faults))
                     t.quiet(0.15)
                 if name in AFTER:
                     t.key(AFTER[name])
@@ -167,6 +189,15 @@ def p99(samples: list[float]) -> float:
     return s[min(len(s) - 1, int(len(s) * 0.99))]
 
 
+def drop_page_cache() -> None:
+    """Write out dirty pages and empty the OS page cache (Linux, root)."""
+    os.sync()
+    try:
+        Path("/proc/sys/vm/drop_caches").write_text("3\n")
+    except OSError as exc:
+        sys.exit(f"--cold needs root on Linux (/proc/sys/vm/drop_caches: {exc.strerror})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--db")
@@ -174,6 +205,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--src", help="run another checkout's src/ (e.g. the baseline)")
     parser.add_argument("--label", default="")
+    parser.add_argument("--cold", action="store_true",
+                        help="empty the OS page cache before each process (root only): "
+                        "every page the app reads first comes from disk")
     parser.add_argument("--runs", type=int, default=3,
                         help="processes per size, their latencies pooled: one process's "
                         "p50 varies by up to 3 ms from the next one's")
@@ -186,14 +220,18 @@ def main() -> None:
     print("| run | size | first screen | single j | ten j 30 ms apart | j p50 / p99 | "
           "page down p50 / p99 | view switch p50 / p99 | open p50 / p99 | search p50 / p99 |")
     print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    stalls_by_fault: dict[str, list[tuple[str, float, int]]] = {}
     for spec in args.sizes.split(","):
         cols, rows = (int(x) for x in spec.split("x"))
         pooled: dict[str, list[float]] = {k: [] for k in KEYS}
         warm: dict[str, list[float]] = {k: [] for k in KEYS}
         first: dict[str, list[float]] = {k: [] for k in KEYS}
         r: dict[str, float] = {}
+        stalls: list[tuple[str, float, int]] = []
         for _ in range(args.runs):
-            got, samples = measure(db, (cols, rows), args.repeat, args.src)
+            if args.cold:
+                drop_page_cache()
+            got, samples = measure(db, (cols, rows), args.repeat, args.src, stalls)
             r = r or got  # bytes: the first process's (they do not vary)
             for k in KEYS:
                 pooled[k] += samples[k]
@@ -209,6 +247,13 @@ def main() -> None:
         print(f"| {args.label} after each key's first press | {spec} | | | | {lat} |")
         lat = " | ".join(", ".join(f"{x:.0f}" for x in first[k]) + " ms" for k in KEYS)
         print(f"| {args.label} first press of each key, per process | {spec} | | | | {lat} |")
+        stalls_by_fault[spec] = stalls
+    for spec, stalls in stalls_by_fault.items():
+        # A stall the app spent waiting for pages it had been using (paged out by the OS
+        # meanwhile) is told apart from one it spent computing or reading cached pages.
+        print(f"\n{args.label} {spec}: {len(stalls)} presses over {STALL_MS:.0f} ms" + (
+            ": " + ", ".join(f"{name} {ms:.0f} ms ({faults} major faults)"
+                             for name, ms, faults in stalls) if stalls else ""))
 
 
 if __name__ == "__main__":

@@ -79,3 +79,26 @@ def test_insight_benchmark_runs(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     cells = [c.strip() for c in done.stdout.strip().split("|")[1:-1]]
     assert cells[0] == "smoke" and all(c.endswith(" s") for c in cells[1:]), cells
+
+
+def test_pty_benchmark_runs(tmp_path: Path) -> None:
+    """`pty_bytes.py` drives a real process in a pty and prints its table and its stalls."""
+    import subprocess
+
+    from tuidesk.config import Settings
+    from tuidesk.services import open_services
+    from tuidesk.services.demo import seed_demo
+
+    db = tmp_path / "p.db"
+    svc = open_services(db, Settings(agent="bench"))
+    seed_demo(svc.ingest, svc.for_agent, 300, 7)
+    svc.close()
+    done = subprocess.run([sys.executable, str(BENCH / "pty_bytes.py"), "--db", str(db),
+                           "--sizes", "80x24", "--repeat", "2", "--runs", "1",
+                           "--label", "smoke"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    rows = [line for line in done.stdout.splitlines() if line.startswith("| smoke")]
+    assert len(rows) == 3, done.stdout
+    cells = [c.strip() for c in rows[0].split("|")[1:-1]]
+    assert cells[1] == "80x24" and cells[2].endswith("KB") and cells[5].endswith("ms")
+    assert "smoke 80x24: " in done.stdout and "presses over 50 ms" in done.stdout
