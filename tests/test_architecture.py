@@ -19,6 +19,23 @@ def test_core_is_headless(module: str) -> None:
     assert out == "False"
 
 
+def test_a_desk_without_accounts_starts_without_the_http_stack(tmp_path: Path) -> None:
+    """The app and the CLI import the connectors (and httpx, ~90 ms of every start) only
+    when an account or a webhook needs them: services name their types, nothing more."""
+    import os
+
+    code = ("import sys, tuidesk.cli, tuidesk.ui.app; "
+            "from tuidesk.cli_net import network_parts; "
+            "print(network_parts(lambda: 0), "
+            "sorted(m for m in ('httpx', 'tuidesk.connectors') if m in sys.modules))")
+    env = os.environ | {f"XDG_{d}_HOME": str(tmp_path / d) for d in ("CONFIG", "DATA",
+                                                                      "STATE", "CACHE")}
+    env.pop("TUIDESK_CONFIG_FILE", None)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, timeout=60, env=env).stdout.strip()
+    assert out == "{} []"
+
+
 SRC = Path(__file__).resolve().parent.parent / "src" / "tuidesk"
 #: Ways to reach a terminal without the sanitiser in tuidesk.cli_output.
 RAW_OUTPUT = re.compile(r"\bprint\(|sys\.(stdout|stderr)\.write|json\.dumps?\(.*sys\.std"

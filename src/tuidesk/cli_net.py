@@ -174,14 +174,15 @@ def cmd_account(args: argparse.Namespace) -> int:
 def network_parts(clock: object) -> dict[str, object]:
     """Connectors for every configured account, for `open_services(**parts)`."""
     from tuidesk.config import load_settings
-    from tuidesk.connectors import build_connector, make_client
-    from tuidesk.connectors.webhook import WebhookSender
 
     accounts = load_accounts()
     settings = load_settings()
     targets = tuple(t for t in settings.escalation_targets if t.webhook)
     if not accounts and not targets and not settings.alert_webhook:
-        return {}
+        return {}  # no HTTP: httpx is not even loaded (~90 ms of every start)
+    from tuidesk.connectors import build_connector, make_client
+    from tuidesk.connectors.webhook import WebhookSender
+
     client = make_client()
     now = lambda: float(clock())  # type: ignore[operator]  # noqa: E731
     connectors = [build_connector(a, client, now) for a in accounts.values()]

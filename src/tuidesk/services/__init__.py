@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tuidesk.config import Settings
-from tuidesk.connectors.base import Connector
 from tuidesk.models import KeywordRule
 from tuidesk.services.agents import AgentService
 from tuidesk.services.audit import SYSTEM
@@ -25,6 +25,11 @@ from tuidesk.services.reader import Reader
 from tuidesk.services.replies import ReplyService
 from tuidesk.services.sync import SyncService, WebhookSender
 from tuidesk.store import Store
+
+if TYPE_CHECKING:
+    # Types only: importing the connectors loads httpx (~90 ms of every start), which
+    # a desk without accounts never uses.
+    from tuidesk.connectors.base import Connector
 
 
 @dataclass

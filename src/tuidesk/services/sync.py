@@ -12,15 +12,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from tuidesk.connectors.base import Connector
 from tuidesk.errors import ConfigError, ConnectorError, RemoteError
 from tuidesk.models import Delivery, KeywordRule, Status, SyncStatus
 from tuidesk.services.audit import SYSTEM, act
 from tuidesk.services.clock import Clock, system_clock
 from tuidesk.services.ingest import IngestService
 from tuidesk.store import Store
+
+if TYPE_CHECKING:
+    # Types only: importing the connectors loads httpx (~90 ms of every start), which
+    # a desk without accounts never uses.
+    from tuidesk.connectors.base import Connector
 
 
 @dataclass
