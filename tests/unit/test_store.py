@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -367,3 +368,66 @@ def test_prepare_search_opens_both_full_text_tables(demo_services: Services) -> 
         conn.set_trace_callback(None)
     sql = " ".join(statements)
     assert "messages_chars MATCH" in sql and "messages_fts MATCH" in sql
+
+
+class _Ticking:
+    """time.monotonic that moves 10 ms per call, and a sleep that does not: how many times a
+    write tries for the lock then says how long it would have waited, with no timing."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def monotonic(self) -> float:
+        self.now += 0.01
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        pass
+
+
+def _attempts_while_locked(svc: Services, monkeypatch: pytest.MonkeyPatch,
+                           write: Callable[[], object]) -> int:
+    """BEGIN IMMEDIATE attempts `write` makes while another process holds the write lock;
+    it must fail busy, as a StoreError."""
+    from tuidesk.errors import StoreError
+    from tuidesk.store import db as store_db
+
+    ticking = _Ticking()
+    monkeypatch.setattr(store_db, "time", ticking)
+    begins: list[str] = []
+    conn = svc._store.db.conn
+    conn.set_trace_callback(lambda sql: begins.append(sql) if sql == "BEGIN IMMEDIATE" else None)
+    other = sqlite3.connect(svc.db_path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(StoreError):
+            write()
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+        conn.set_trace_callback(None)
+    return len(begins)
+
+
+def test_best_effort_writes_give_up_at_once_behind_another_writer(
+        demo_services: Services, clock: FixedClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A presence heartbeat and the app's tick of the clocks waited the whole busy timeout
+    (10 s, on the app's main thread) behind another agent's long write; an action waits its
+    turn for that long, as before."""
+    from tuidesk.services.inbox import BEST_EFFORT_WAIT
+
+    inbox = demo_services.inbox
+    row = inbox.page("inbox", None, 1)[0]
+    heartbeat = _attempts_while_locked(demo_services, monkeypatch,
+                                       lambda: inbox.heartbeat(row.id))
+    assert 1 <= heartbeat <= BEST_EFFORT_WAIT / 0.01 + 1
+    claim = _attempts_while_locked(demo_services, monkeypatch, lambda: inbox.claim(row.id))
+    assert claim >= 9 / 0.01 / 2  # ~10 s of tries (two clock reads per try)
+
+    inbox.snooze(row.id, clock() + 60)
+    clock.advance(61)  # the snooze is due: the clocks write
+    clocks = demo_services.clocks
+    tick = _attempts_while_locked(demo_services, monkeypatch,
+                                  lambda: clocks.run(wait=BEST_EFFORT_WAIT))
+    assert 1 <= tick <= BEST_EFFORT_WAIT / 0.01 + 1
+    assert clocks.run() == [row.id]  # the lock free: the next tick wakes it

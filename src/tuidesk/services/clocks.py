@@ -37,10 +37,22 @@ class ClockService:
         act(self.store, SYSTEM, self.sla, self.clock(), cid, action, change,
             {"rule": rule} | (extra or {}), tags=tags)
 
-    def run(self) -> list[int]:
-        """Run every clock once; returns the conversations that changed."""
-        return (self.wake_snoozed() + self.follow_ups() + self.overdue_promises()
-                + self.breaches())
+    _wait: float | None = None
+
+    def run(self, wait: float | None = None) -> list[int]:
+        """Run every clock once; returns the conversations that changed.
+
+        Args:
+            wait: seconds each write waits for another connection's write lock (default:
+                the store's 10 s). The app's tick passes a short one: it runs the clocks
+                again at its next tick, and must not freeze behind a colleague's long write.
+        """
+        self._wait = wait
+        try:
+            return (self.wake_snoozed() + self.follow_ups() + self.overdue_promises()
+                    + self.breaches())
+        finally:
+            self._wait = None
 
     def wake_snoozed(self) -> list[int]:
         """Snoozes that ended: back to the inbox, tagged 'snooze-ended'."""
@@ -49,7 +61,7 @@ class ClockService:
         for row in self.store.conversations.page(View.SNOOZED, SYSTEM, None, 200):
             if row.sort_key > now:
                 break
-            with self.store.write():
+            with self.store.write(self._wait):
                 self._act(row.id, "wake", "snooze ended",
                           {"status": Status.OPEN, "snoozed_until": None}, "snooze-ended")
             woken.append(row.id)
@@ -59,7 +71,7 @@ class ClockService:
         now = self.clock()
         done = []
         for cid in self.store.escalations.due_followups(now):
-            with self.store.write():
+            with self.store.write(self._wait):
                 self._act(cid, "follow_up", "satisfaction follow-up due",
                           {"status": Status.OPEN, "resolved_at": None, "followup_at": None},
                           "follow-up")
@@ -72,7 +84,7 @@ class ClockService:
     def overdue_promises(self) -> list[int]:
         done = []
         for c in self.store.escalations.overdue_commitments(self.clock()):
-            with self.store.write():
+            with self.store.write(self._wait):
                 self.store.escalations.mark_surfaced(c.id)
                 self._act(c.conversation_id, "promise_overdue", "promise overdue",
                           {"status": Status.OPEN, "resolved_at": None, "snoozed_until": None},
@@ -87,7 +99,7 @@ class ClockService:
         now = self.clock()
         flagged = []
         for cid in self.store.conversations.breached(now - self.breach_after):
-            with self.store.write():
+            with self.store.write(self._wait):
                 self.store.conversations.flag_breach(cid, now)
                 self._act(cid, "sla_breach", f"overdue by more than "
                           f"{self.breach_after // 60} min", {}, "sla-breach")

@@ -25,6 +25,9 @@ from tuidesk.store import Store
 
 #: What prepare_search looks for: a word for messages_fts, a run for messages_chars.
 PREPARE_QUERY = "tuidesk 検索"
+#: Seconds a best-effort write from the app (a presence heartbeat, its tick of the clocks)
+#: waits for another agent's write lock before it gives up until its next turn.
+BEST_EFFORT_WAIT = 0.05
 
 Key = tuple[int, int]
 
@@ -251,7 +254,10 @@ class InboxService:
 
     def heartbeat(self, conversation_id: int | None, activity: str = "viewing") -> None:
         """Say what I am looking at (or drafting); others see it for PRESENCE_TTL seconds."""
-        with self.store.write():
+        # Best effort: behind another agent's long write (an import, a stuck process) the
+        # app waited the whole busy timeout, 10 s, on its main thread, at start and on
+        # every conversation it showed. The next heartbeat tries again.
+        with self.store.write(wait=BEST_EFFORT_WAIT):
             self.store.team.heartbeat(self.agent, conversation_id, activity, self.clock())
 
     def presence(self, conversation_id: int) -> str:

@@ -87,6 +87,9 @@ class Store:
     def __init__(self, db: Database, path: str) -> None:
         self.db = db
         self.path = path
+        self.busy_wait = BUSY_TIMEOUT_MS / 1000
+        """Seconds a write waits for another connection's write lock before it fails busy
+        (unless it asks for less: see `write`)."""
         self.conversations = Conversations(self)
         self.messages = Messages(self)
         self.outbox = Outbox(self)
@@ -208,13 +211,20 @@ class Store:
     # -- transactions ----------------------------------------------------------------------
 
     @contextmanager
-    def write(self) -> Iterator[None]:
-        """A write transaction taken with BEGIN IMMEDIATE; nested calls join the outer one."""
+    def write(self, wait: float | None = None) -> Iterator[None]:
+        """A write transaction taken with BEGIN IMMEDIATE; nested calls join the outer one.
+
+        Args:
+            wait: seconds to wait for another connection's write lock (default
+                `busy_wait`, 10 s): a best-effort write (a presence heartbeat) asks for
+                less, so that the app does not freeze behind a colleague's long write for
+                something the next heartbeat does again.
+        """
         conn = self.db.conn
         if conn.in_transaction:
             yield
             return
-        self._begin_immediate(conn)
+        self._begin_immediate(conn, self.busy_wait if wait is None else wait)
         try:
             yield
         except BaseException:
@@ -249,8 +259,8 @@ class Store:
             raise
         conn.execute("RELEASE part")
 
-    def _begin_immediate(self, conn: sqlite3.Connection) -> None:
-        """Take the write lock, waiting our turn for up to BUSY_TIMEOUT_MS.
+    def _begin_immediate(self, conn: sqlite3.Connection, wait: float) -> None:
+        """Take the write lock, waiting our turn for up to `wait` seconds.
 
         SQLite's own busy handler sleeps 1, 2, 5 ... then 100 ms between tries: a writer
         that commits and begins again (an import, in chunks) almost always finds the lock
@@ -258,7 +268,7 @@ class Store:
         every waiter tries again within ~2 ms, so the smallest gap between two of the
         importer's transactions lets them in.
         """
-        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        deadline = time.monotonic() + wait
         pause = 0.0005
         conn.execute("PRAGMA busy_timeout = 0")
         try:

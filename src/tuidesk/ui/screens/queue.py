@@ -14,6 +14,7 @@ from textual.widgets import Input, Label, Static
 from tuidesk.errors import TuideskError
 from tuidesk.models import ConversationRow, View
 from tuidesk.services import Services
+from tuidesk.services.inbox import BEST_EFFORT_WAIT
 from tuidesk.services.queue_window import QueueWindow, SearchWindow
 from tuidesk.ui.compositor import ChangeCompositor
 from tuidesk.ui.guard import Guarded
@@ -235,7 +236,8 @@ class QueueScreen(Guarded, DetailReads, ConversationActions, MarkActions, Comman
             self._refresh_presence()
         if self._wake_tick % 30 == 0:
             try:  # the clocks are the worker's job while one runs
-                woken = self.services.clocks.run() if self.services.worker() is None else []
+                woken = (self.services.clocks.run(wait=BEST_EFFORT_WAIT)
+                         if self.services.worker() is None else [])
             except TuideskError:
                 woken = []  # busy: try again at the next tick
             if woken:

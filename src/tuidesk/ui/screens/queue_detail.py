@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
 
-from tuidesk.errors import TuideskError
 from tuidesk.services.queue_window import PAGE, PageAhead, QueueWindow
 from tuidesk.ui.widgets.conversation_detail import ConversationDetail
 
@@ -84,8 +83,8 @@ class DetailReads:
         def read() -> None:
             try:
                 done: DetailRead | None = reader.detail(row.id)
-            except TuideskError:
-                done = None  # drawn from the main connection instead, which says what failed
+            except Exception:  # noqa: BLE001 - read again on the main connection, where a
+                done = None  # fault is a message and a bug ends the app, as everywhere
             self._from_thread(self._detail_read, asked, row, done)
 
         cast("DOMNode", self).run_worker(read, group="detail", thread=True,
@@ -141,8 +140,8 @@ class DetailReads:
         def read() -> None:
             try:
                 rows = reader.page(window.view, page.anchor, PAGE, page.before)
-            except TuideskError:
-                rows = None  # `get` reads them on the main connection when they are drawn
+            except Exception:  # noqa: BLE001 - `get` reads them on the main connection
+                rows = None  # when they are drawn, where a fault or a bug shows as ever
             self._from_thread(window.merge, page, rows)
 
         cast("DOMNode", self).run_worker(read, group="ahead", thread=True,
