@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -63,19 +64,22 @@ def test_import_contention_benchmark_runs(tmp_path: Path) -> None:
     assert result["import_exit"] == 0 and result["during"]["busy"] == 0  # type: ignore[index]
 
 
-def test_insight_benchmark_runs(tmp_path: Path) -> None:
-    import subprocess
-
+def run_on_demo(tmp_path: Path, script: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """`script` from benchmarks/ run on a fresh 300-message demo desk (`--db` given)."""
     from tuidesk.config import Settings
     from tuidesk.services import open_services
     from tuidesk.services.demo import seed_demo
 
-    db = tmp_path / "i.db"
+    db = tmp_path / "bench.db"
     svc = open_services(db, Settings(agent="bench"))
     seed_demo(svc.ingest, svc.for_agent, 300, 7)
     svc.close()
-    done = subprocess.run([sys.executable, str(BENCH / "insight.py"), "--db", str(db),
-                           "--label", "smoke"], capture_output=True, text=True, timeout=300)
+    return subprocess.run([sys.executable, str(BENCH / script), "--db", str(db), *args],
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_insight_benchmark_runs(tmp_path: Path) -> None:
+    done = run_on_demo(tmp_path, "insight.py", "--label", "smoke")
     assert done.returncode == 0, done.stderr
     cells = [c.strip() for c in done.stdout.strip().split("|")[1:-1]]
     assert cells[0] == "smoke" and all(c.endswith(" s") for c in cells[1:]), cells
@@ -83,19 +87,8 @@ def test_insight_benchmark_runs(tmp_path: Path) -> None:
 
 def test_pty_benchmark_runs(tmp_path: Path) -> None:
     """`pty_bytes.py` drives a real process in a pty and prints its table and its stalls."""
-    import subprocess
-
-    from tuidesk.config import Settings
-    from tuidesk.services import open_services
-    from tuidesk.services.demo import seed_demo
-
-    db = tmp_path / "p.db"
-    svc = open_services(db, Settings(agent="bench"))
-    seed_demo(svc.ingest, svc.for_agent, 300, 7)
-    svc.close()
-    done = subprocess.run([sys.executable, str(BENCH / "pty_bytes.py"), "--db", str(db),
-                           "--sizes", "80x24", "--repeat", "2", "--runs", "1",
-                           "--label", "smoke"], capture_output=True, text=True, timeout=300)
+    done = run_on_demo(tmp_path, "pty_bytes.py", "--sizes", "80x24", "--repeat", "2",
+                       "--runs", "1", "--label", "smoke")
     assert done.returncode == 0, done.stderr
     rows = [line for line in done.stdout.splitlines() if line.startswith("| smoke")]
     assert len(rows) == 3, done.stdout
