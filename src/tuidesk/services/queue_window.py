@@ -133,7 +133,10 @@ class QueueWindow:
         return True
 
     def _near(self, index: int, step: int) -> int | None:
-        """The loaded row nearest `index` on one side, if within a page of it."""
+        """The loaded row nearest `index` on one side (step -1: below, 1: above), if within a
+        page of it."""
+        if index + step in self._rows:
+            return index + step  # scrolling reaches a row next to loaded ones
         if step < 0:
             near = max((i for i in self._rows if i < index), default=None)
         else:
@@ -181,19 +184,11 @@ class QueueWindow:
     def _load(self, index: int) -> None:
         self.fetches += 1
         view, inbox = self.view, self.inbox
-        # Scrolling reaches a row next to loaded ones; only a jump needs to look further.
-        if index - 1 in self._rows:
-            below: int | None = index - 1
-        else:
-            below = max((i for i in self._rows if i < index), default=None)
-        if index + 1 in self._rows:
-            above: int | None = index + 1
-        else:
-            above = min((i for i in self._rows if i > index), default=None)
-        if below is not None and index - below <= PAGE:
+        below, above = self._near(index, -1), self._near(index, 1)
+        if below is not None:
             rows = inbox.page(view, inbox.key_of(view, self._rows[below]), PAGE)
             self._store(below + 1, rows)
-        elif above is not None and above - index <= PAGE:
+        elif above is not None:
             rows = inbox.page_before(view, inbox.key_of(view, self._rows[above]), PAGE)
             self._store(above - len(rows), rows)
         elif index < self.screenful:
